@@ -1,0 +1,117 @@
+package io.fhirlink;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The link store: an external PostgreSQL when {@code FHIRLINK_DB_URL} is set, else an embedded one whose files
+ * live under {@code FHIRLINK_DATA_DIR} so links survive a restart. Migrations run before any route starts.
+ */
+public final class Database implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private final EmbeddedPostgres embedded;
+    private final HikariDataSource dataSource;
+
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+        this.embedded = embedded;
+        this.dataSource = dataSource;
+    }
+
+    public static Database open(Settings settings) {
+        EmbeddedPostgres embedded = null;
+        String url;
+        String user;
+        String password;
+        if (settings.embeddedDatabase()) {
+            embedded = startEmbedded(settings);
+            url = embedded.getJdbcUrl("postgres", "postgres");
+            user = "postgres";
+            password = "";
+        } else {
+            url = settings.dbUrl().orElseThrow();
+            user = settings.dbUser();
+            password = settings.dbPassword();
+        }
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("fhir-link-db");
+        pool.setJdbcUrl(url);
+        pool.setUsername(user);
+        pool.setPassword(password);
+        pool.setMaximumPoolSize(10);
+        // The proxy works from its caches while the database is away: a short wait, then a clear 503.
+        pool.setConnectionTimeout(3000);
+        pool.setInitializationFailTimeout(-1);
+        HikariDataSource dataSource = new HikariDataSource(pool);
+        try {
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            closeQuietly(embedded);
+            throw new ConfigurationException("cannot prepare the database at " + redact(url) + ": " + rootMessage(e)
+                    + (settings.embeddedDatabase() ? "" : " (check FHIRLINK_DB_URL, FHIRLINK_DB_USER, FHIRLINK_DB_PASSWORD)"));
+        }
+        return new Database(embedded, dataSource);
+    }
+
+    private static EmbeddedPostgres startEmbedded(Settings settings) {
+        try {
+            Files.createDirectories(settings.embeddedDatabaseDir());
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(settings.embeddedDatabaseDir())
+                    .setCleanDataDirectory(false)
+                    .start();
+            LOG.info("fhir-link data lives in {} (embedded PostgreSQL on 127.0.0.1:{})",
+                    settings.dataDir(), pg.getPort());
+            return pg;
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigurationException("cannot start the embedded PostgreSQL under FHIRLINK_DATA_DIR="
+                    + settings.dataDir() + ": " + rootMessage(e));
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** The embedded server, for tests that stop and restart the database; empty with an external one. */
+    public EmbeddedPostgres embedded() {
+        return embedded;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+        closeQuietly(embedded);
+    }
+
+    private static void closeQuietly(EmbeddedPostgres pg) {
+        if (pg != null) {
+            try {
+                pg.close();
+            } catch (IOException e) {
+                LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+            }
+        }
+    }
+
+    private static String redact(String jdbcUrl) {
+        return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}

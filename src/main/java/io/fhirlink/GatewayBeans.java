@@ -1,0 +1,71 @@
+package io.fhirlink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fhirlink.auth.CallerAuthenticator;
+import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.proxy.FhirRequestParser;
+import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.proxy.UpstreamRequest;
+import io.fhirlink.proxy.UpstreamResponse;
+import io.fhirlink.registration.EndpointPolicy;
+import io.fhirlink.registration.LinkWrites;
+import io.fhirlink.registration.ManagementResponses;
+import io.fhirlink.registration.RegistrationValidator;
+import io.fhirlink.registration.ServerProbe;
+import java.time.Duration;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.jsse.SSLContextParameters;
+import org.apache.camel.support.jsse.TrustManagersParameters;
+
+/**
+ * Wires the processors the YAML routes call by name ({@code bean: {ref: ...}}). Everything here is built once at
+ * start-up: no client, mapper or pattern is created per request.
+ */
+public final class GatewayBeans implements CamelConfiguration {
+
+    private final Settings settings;
+    private final Database database;
+
+    public GatewayBeans(Settings settings, Database database) {
+        this.settings = settings;
+        this.database = database;
+    }
+
+    @Override
+    public void configure(CamelContext camel) {
+        ObjectMapper json = new ObjectMapper();
+        OutboundTls tls = OutboundTls.fromSettings(settings);
+        SecretCipher cipher = SecretCipher.fromSettings(settings);
+        LinkRows rows = new LinkRows(cipher);
+        PublicBaseUrl publicBaseUrl = new PublicBaseUrl(settings);
+        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext());
+
+        Registry registry = camel.getRegistry();
+        registry.bind("dataSource", database.dataSource());
+        registry.bind("upstreamTls", upstreamTls(tls));
+        registry.bind("failureResponses", new FailureResponses(json));
+        registry.bind("callerAuthenticator", new CallerAuthenticator(settings, tls.sslContext()));
+        registry.bind("upstreamTokens", tokens);
+
+        registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings)));
+        registry.bind("serverProbe", new ServerProbe(json, tokens));
+        registry.bind("linkWrites", new LinkWrites(cipher));
+        registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows));
+
+        registry.bind("fhirRequestParser", new FhirRequestParser());
+        registry.bind("linkDirectory", new LinkDirectory(camel.createProducerTemplate(), rows, tokens, Duration.ofSeconds(60)));
+        registry.bind("upstreamRequest", new UpstreamRequest(tokens));
+        registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));
+    }
+
+    /** camel-http's TLS: the JDK's CAs plus FHIRLINK_TRUSTSTORE. */
+    private static SSLContextParameters upstreamTls(OutboundTls tls) {
+        TrustManagersParameters trust = new TrustManagersParameters();
+        trust.setTrustManager(tls.trustManager());
+        SSLContextParameters parameters = new SSLContextParameters();
+        parameters.setTrustManagers(trust);
+        return parameters;
+    }
+}

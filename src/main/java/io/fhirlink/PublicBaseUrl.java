@@ -1,0 +1,38 @@
+package io.fhirlink;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * The gateway's own base URL as clients see it: {@code FHIRLINK_PUBLIC_BASE_URL} when set (always set it behind
+ * a TLS-terminating load balancer), else {@code http://} and the request's Host header. {@code X-Forwarded-*}
+ * headers are not trusted: any client can send them.
+ */
+public final class PublicBaseUrl {
+
+    /** A Host header is echoed into bodies and headers: accept only what a host and port can be. */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:\\d{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:\\d{1,5})?");
+
+    private final Optional<String> configured;
+    private final int httpPort;
+
+    public PublicBaseUrl(Settings settings) {
+        this.configured = settings.publicBaseUrl().map(Object::toString);
+        this.httpPort = settings.httpPort();
+    }
+
+    public String of(Exchange exchange) {
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        // platform-http filters Host out of the message headers: read it from the Vert.x request itself
+        String host = exchange.getIn() instanceof HttpMessage http && http.getRequest().authority() != null
+                ? http.getRequest().authority().toString() : null;
+        if (host == null || !HOST.matcher(host).matches()) {
+            host = "localhost:" + httpPort;
+        }
+        return "http://" + host;
+    }
+}

@@ -1,0 +1,198 @@
+package io.fhirlink;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The gateway's configuration, read from {@code FHIRLINK_*} environment variables; an operator's
+ * {@code config/application.properties} may set the same keys (the environment wins). Everything is
+ * checked here, before anything starts, so a mistake stops start-up with one line naming the variable.
+ */
+public record Settings(
+        int httpPort,
+        int managementPort,
+        Optional<URI> publicBaseUrl,
+        Optional<String> dbUrl,
+        String dbUser,
+        String dbPassword,
+        Path dataDir,
+        Optional<String> secretKey,
+        URI aadAuthorityHost,
+        URI callerJwksUrl,
+        List<String> callerIssuers,
+        String callerAudience,
+        String organizationClaim,
+        List<String> allowedFhirHosts,
+        boolean allowPrivateAddresses,
+        Optional<Path> truststore,
+        Optional<String> truststorePassword,
+        int upstreamConnectTimeoutMs,
+        int upstreamResponseTimeoutMs,
+        long proxyMaxBodyBytes) {
+
+    public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
+
+    /** Reads the process environment over {@code config/application.properties}. */
+    public static Settings fromEnvironment() {
+        Map<String, String> values = new HashMap<>(readOperatorFile(OPERATOR_CONFIG));
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("FHIRLINK_")) {
+                values.put(k, v);
+            }
+        });
+        return from(values);
+    }
+
+    /** Builds settings from variables named as in the README ({@code FHIRLINK_HTTP_PORT}, ...). */
+    public static Settings from(Map<String, String> variables) {
+        Reader r = new Reader(variables);
+        Optional<String> dbUrl = r.optional("FHIRLINK_DB_URL");
+        Optional<String> secretKey = r.optional("FHIRLINK_SECRET_KEY");
+        if (dbUrl.isPresent() && secretKey.isEmpty()) {
+            throw new ConfigurationException(
+                    "FHIRLINK_SECRET_KEY is required when FHIRLINK_DB_URL is set (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
+        }
+        if (dbUrl.isPresent() && !dbUrl.get().startsWith("jdbc:postgresql:")) {
+            throw new ConfigurationException("FHIRLINK_DB_URL must be a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/db), got: " + dbUrl.get());
+        }
+        Optional<Path> truststore = r.optional("FHIRLINK_TRUSTSTORE").map(Path::of);
+        truststore.ifPresent(p -> {
+            if (!Files.isReadable(p)) {
+                throw new ConfigurationException("FHIRLINK_TRUSTSTORE names a file that cannot be read: " + p);
+            }
+        });
+        int httpPort = r.port("FHIRLINK_HTTP_PORT", 8080);
+        int managementPort = r.port("FHIRLINK_MANAGEMENT_PORT", 9876);
+        if (httpPort == managementPort && httpPort != 0) {
+            throw new ConfigurationException("FHIRLINK_MANAGEMENT_PORT must differ from FHIRLINK_HTTP_PORT (both are " + httpPort + ")");
+        }
+        return new Settings(
+                httpPort,
+                managementPort,
+                r.optional("FHIRLINK_PUBLIC_BASE_URL").map(v -> r.httpUrl("FHIRLINK_PUBLIC_BASE_URL", stripTrailingSlash(v))),
+                dbUrl,
+                r.value("FHIRLINK_DB_USER", "postgres"),
+                r.value("FHIRLINK_DB_PASSWORD", ""),
+                Path.of(r.value("FHIRLINK_DATA_DIR", "./data")).toAbsolutePath().normalize(),
+                secretKey,
+                r.httpUrl("FHIRLINK_AAD_AUTHORITY_HOST", stripTrailingSlash(r.value("FHIRLINK_AAD_AUTHORITY_HOST", "https://login.microsoftonline.com"))),
+                r.httpUrl("FHIRLINK_CALLER_JWKS_URL", r.value("FHIRLINK_CALLER_JWKS_URL", "https://login.microsoftonline.com/common/discovery/v2.0/keys")),
+                r.list("FHIRLINK_CALLER_ISSUERS", "https://login.microsoftonline.com/{tid}/v2.0"),
+                r.value("FHIRLINK_CALLER_AUDIENCE", "api://fhir-link"),
+                r.value("FHIRLINK_CALLER_ORGANIZATION_CLAIM", "tid"),
+                r.list("FHIRLINK_ALLOWED_FHIR_HOSTS", "*.azurehealthcareapis.com"),
+                r.bool("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", false),
+                truststore,
+                r.optional("FHIRLINK_TRUSTSTORE_PASSWORD"),
+                r.positiveInt("FHIRLINK_UPSTREAM_CONNECT_TIMEOUT_MS", 5000),
+                r.positiveInt("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", 60000),
+                r.positiveInt("FHIRLINK_PROXY_MAX_BODY_BYTES", 50 * 1024 * 1024));
+    }
+
+    /** Where the embedded PostgreSQL keeps its files. */
+    public Path embeddedDatabaseDir() {
+        return dataDir.resolve("postgres");
+    }
+
+    public boolean embeddedDatabase() {
+        return dbUrl.isEmpty();
+    }
+
+    private static String stripTrailingSlash(String value) {
+        return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+    }
+
+    private static Map<String, String> readOperatorFile(Path file) {
+        Map<String, String> values = new HashMap<>();
+        if (!Files.isRegularFile(file)) {
+            return values;
+        }
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
+        }
+        properties.stringPropertyNames().stream()
+                .filter(k -> k.startsWith("FHIRLINK_"))
+                .forEach(k -> values.put(k, properties.getProperty(k).trim()));
+        return values;
+    }
+
+    /** Typed access that names the variable in every complaint. */
+    private record Reader(Map<String, String> variables) {
+
+        Optional<String> optional(String name) {
+            String v = variables.get(name);
+            return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+        }
+
+        String value(String name, String defaultValue) {
+            return optional(name).orElse(defaultValue);
+        }
+
+        int positiveInt(String name, int defaultValue) {
+            String v = value(name, Integer.toString(defaultValue));
+            try {
+                int n = Integer.parseInt(v);
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new ConfigurationException(name + " must be a positive whole number, got: " + v);
+        }
+
+        int port(String name, int defaultValue) {
+            String v = value(name, Integer.toString(defaultValue));
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= 0 && n <= 65535) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new ConfigurationException(name + " must be a TCP port (0-65535), got: " + v);
+        }
+
+        boolean bool(String name, boolean defaultValue) {
+            String v = value(name, Boolean.toString(defaultValue)).toLowerCase();
+            if (v.equals("true") || v.equals("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            throw new ConfigurationException(name + " must be true or false, got: " + v);
+        }
+
+        List<String> list(String name, String defaultValue) {
+            List<String> items = Arrays.stream(value(name, defaultValue).split(","))
+                    .map(String::trim).filter(s -> !s.isEmpty()).toList();
+            if (items.isEmpty()) {
+                throw new ConfigurationException(name + " must list at least one value");
+            }
+            return items;
+        }
+
+        URI httpUrl(String name, String value) {
+            try {
+                URI uri = new URI(value);
+                if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null) {
+                    return uri;
+                }
+            } catch (Exception ignored) {
+                // reported below
+            }
+            throw new ConfigurationException(name + " must be an absolute http(s) URL, got: " + value);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.fhirlink.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import io.fhirlink.GatewayException;
+import io.fhirlink.Settings;
+import io.fhirlink.proxy.FhirRequest;
+import java.net.MalformedURLException;
+import java.text.ParseException;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import org.apache.camel.Exchange;
+
+/**
+ * Validates the caller's {@code Authorization: Bearer} JWT: RS256 signature against the configured JWKS (fetched on
+ * first use, cached, refetched when an unknown key id appears, so key rotation is honoured), issuer, audience,
+ * expiry and not-before. The organization is the configured claim ({@code tid}).
+ */
+public final class CallerAuthenticator {
+
+    private static final String TID_PLACEHOLDER = "{tid}";
+
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final List<String> issuerTemplates;
+    private final String organizationClaim;
+
+    public CallerAuthenticator(Settings settings, SSLContext outboundTls) {
+        this.issuerTemplates = settings.callerIssuers();
+        this.organizationClaim = settings.organizationClaim();
+        DefaultResourceRetriever retriever = new DefaultResourceRetriever(
+                settings.upstreamConnectTimeoutMs(), settings.upstreamConnectTimeoutMs(), 512 * 1024, true,
+                outboundTls.getSocketFactory());
+        JWKSource<SecurityContext> keys;
+        try {
+            keys = JWKSourceBuilder.create(settings.callerJwksUrl().toURL(), retriever)
+                    .retrying(true)
+                    .build();
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("FHIRLINK_CALLER_JWKS_URL", e);
+        }
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(
+                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256), keys));
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
+                settings.callerAudience(),
+                new JWTClaimsSet.Builder().build(),
+                Set.of("iss", "exp", organizationClaim)));
+    }
+
+    /** Route step: the caller must present a valid token. */
+    public void authenticate(Exchange exchange) {
+        exchange.setProperty(Caller.PROPERTY, verify(exchange.getMessage().getHeader("Authorization", String.class)));
+    }
+
+    /**
+     * Route step for FHIR paths. The CapabilityStatement may be read anonymously, as FHIR servers allow; a token,
+     * when present, must still be valid, so the link's ownership can be checked.
+     */
+    public void authenticateFhirCaller(Exchange exchange) {
+        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
+        String header = exchange.getMessage().getHeader("Authorization", String.class);
+        if (header != null || !request.isCapabilityStatement()) {
+            exchange.setProperty(Caller.PROPERTY, verify(header));
+        }
+    }
+
+    public Caller verify(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            throw GatewayException.unauthenticated("A bearer token is required: send 'Authorization: Bearer <token>'.");
+        }
+        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw GatewayException.unauthenticated("Only bearer tokens are accepted: send 'Authorization: Bearer <token>'.");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(authorization.substring(7).trim(), null);
+        } catch (ParseException e) {
+            throw GatewayException.unauthenticated("The bearer token is not a JWT.");
+        } catch (BadJOSEException e) {
+            throw GatewayException.unauthenticated("The bearer token was rejected: " + plain(e.getMessage()) + ".");
+        } catch (JOSEException e) {
+            throw GatewayException.unauthenticated("The bearer token could not be verified (signing keys unavailable).");
+        }
+        String organization = stringClaim(claims, organizationClaim);
+        if (organization == null || organization.isBlank()) {
+            throw GatewayException.unauthenticated("The bearer token has no '" + organizationClaim + "' claim.");
+        }
+        if (!issuerAccepted(claims.getIssuer(), organization)) {
+            throw GatewayException.unauthenticated("The bearer token's issuer is not accepted.");
+        }
+        String subject = claims.getSubject() != null ? claims.getSubject() : stringClaim(claims, "oid");
+        return new Caller(organization, subject == null ? "unknown" : subject);
+    }
+
+    private boolean issuerAccepted(String issuer, String organization) {
+        for (String template : issuerTemplates) {
+            if (template.replace(TID_PLACEHOLDER, organization).equals(issuer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String stringClaim(JWTClaimsSet claims, String name) {
+        Object value = claims.getClaim(name);
+        return value instanceof String s ? s : null;
+    }
+
+    /** nimbus messages name claims and reasons, never token contents; keep them to one sentence. */
+    private static String plain(String message) {
+        if (message == null) {
+            return "invalid";
+        }
+        String m = message.endsWith(".") ? message.substring(0, message.length() - 1) : message;
+        return m.length() > 200 ? m.substring(0, 200) : m;
+    }
+}

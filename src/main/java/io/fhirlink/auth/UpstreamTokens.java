@@ -1,0 +1,159 @@
+package io.fhirlink.auth;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.microsoft.aad.msal4j.ClientCredentialFactory;
+import com.microsoft.aad.msal4j.ClientCredentialParameters;
+import com.microsoft.aad.msal4j.ConfidentialClientApplication;
+import com.microsoft.aad.msal4j.IAuthenticationResult;
+import com.microsoft.aad.msal4j.MsalServiceException;
+import io.fhirlink.Link;
+import io.fhirlink.Settings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Azure AD access tokens for the linked FHIR servers (client-credentials flow, msal4j). msal4j's own cache is
+ * per application object and misses on non-443 authorities, so tokens are cached here: one entry per link
+ * version, kept until shortly before the token expires, and concurrent misses share one token request.
+ */
+public final class UpstreamTokens {
+
+    public record AccessToken(String value, Instant expiresOn) {
+        @Override
+        public String toString() {
+            return "AccessToken[expiresOn=" + expiresOn + "]";
+        }
+    }
+
+    /** Refresh this long before expiry (or at half the lifetime for short-lived tokens). */
+    private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
+
+    private final String authorityHost;
+    private final boolean microsoftAuthority;
+    private final SSLContext tls;
+    private final int connectTimeoutMs;
+    private final int readTimeoutMs;
+    private final ExecutorService requests = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fhirlink-token");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AsyncCache<String, AccessToken> cache;
+    private final AtomicLong tokenRequests = new AtomicLong();
+    private final AtomicLong tokenFailures = new AtomicLong();
+
+    public UpstreamTokens(Settings settings, SSLContext tls) {
+        this.authorityHost = settings.aadAuthorityHost().toString();
+        this.microsoftAuthority = settings.aadAuthorityHost().getHost().endsWith("login.microsoftonline.com");
+        this.tls = tls;
+        this.connectTimeoutMs = settings.upstreamConnectTimeoutMs();
+        this.readTimeoutMs = Math.min(settings.upstreamResponseTimeoutMs(), 30_000);
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfter(new Expiry<String, AccessToken>() {
+                    @Override
+                    public long expireAfterCreate(String key, AccessToken token, long now) {
+                        Duration lifetime = Duration.between(Instant.now(), token.expiresOn());
+                        Duration margin = lifetime.compareTo(REFRESH_MARGIN.multipliedBy(2)) < 0
+                                ? lifetime.dividedBy(2) : REFRESH_MARGIN;
+                        return Math.max(0, lifetime.minus(margin).toNanos());
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, AccessToken token, long now, long current) {
+                        return expireAfterCreate(key, token, now);
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, AccessToken token, long now, long current) {
+                        return current;
+                    }
+                })
+                .recordStats()
+                .buildAsync();
+    }
+
+    /** A valid token for the link, from the cache or from Azure AD (one request however many callers wait). */
+    public AccessToken tokenFor(Link link) {
+        CompletableFuture<AccessToken> pending = cache.get(cacheKey(link), (key, executor) ->
+                CompletableFuture.supplyAsync(() -> request(link.tenantId(), link.clientId(), link.clientSecret(), link.scope()), requests));
+        try {
+            return pending.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** Forget the link's token, e.g. after the FHIR server rejected it or the link changed. */
+    public void forget(Link link) {
+        cache.synchronous().invalidate(cacheKey(link));
+    }
+
+    /** Forget every token of a link by name (all versions), for changes announced by another replica. */
+    public void forget(String displayName) {
+        cache.synchronous().asMap().keySet().removeIf(k -> k.startsWith(displayName + "@"));
+    }
+
+    /** One uncached client-credentials request, as the registration probe needs. */
+    public AccessToken request(String tenantId, String clientId, String clientSecret, String scope) {
+        tokenRequests.incrementAndGet();
+        try {
+            ConfidentialClientApplication app = ConfidentialClientApplication
+                    .builder(clientId, ClientCredentialFactory.createFromSecret(clientSecret))
+                    .authority(authorityHost + "/" + tenantId)
+                    .instanceDiscovery(microsoftAuthority)
+                    .sslSocketFactory(tls.getSocketFactory())
+                    .connectTimeoutForDefaultHttpClient(connectTimeoutMs)
+                    .readTimeoutForDefaultHttpClient(readTimeoutMs)
+                    .build();
+            IAuthenticationResult result = app.acquireToken(ClientCredentialParameters.builder(Set.of(scope)).build()).get();
+            return new AccessToken(result.accessToken(), result.expiresOnDate().toInstant());
+        } catch (ExecutionException e) {
+            tokenFailures.incrementAndGet();
+            if (e.getCause() instanceof MsalServiceException refused) {
+                boolean answered = refused.statusCode() > 0 && refused.statusCode() < 500;
+                throw new AzureAdRefusal(refused.errorCode(), refused.getMessage(), answered);
+            }
+            throw new AzureAdRefusal(e.getCause() == null ? "unknown" : e.getCause().getClass().getSimpleName(), null, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AzureAdRefusal("interrupted", null, false);
+        } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+            tokenFailures.incrementAndGet();
+            throw new AzureAdRefusal("invalid_request", "the authority or tenant is not valid: " + e.getMessage(), true);
+        } catch (RuntimeException e) {
+            tokenFailures.incrementAndGet();
+            throw new AzureAdRefusal(e.getClass().getSimpleName(), null, false);
+        }
+    }
+
+    public long tokenRequests() {
+        return tokenRequests.get();
+    }
+
+    public long tokenFailures() {
+        return tokenFailures.get();
+    }
+
+    public com.github.benmanes.caffeine.cache.stats.CacheStats stats() {
+        return cache.synchronous().stats();
+    }
+
+    public long size() {
+        return cache.synchronous().estimatedSize();
+    }
+
+    private static String cacheKey(Link link) {
+        return link.displayName() + "@" + link.version();
+    }
+}

@@ -1,0 +1,91 @@
+package io.fhirlink.proxy;
+
+import io.fhirlink.GatewayException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.apache.camel.Exchange;
+
+/**
+ * First step of the proxy: reads the raw request URI (Vert.x normalises the path it routes on, so dot segments
+ * must be caught in the raw form), refuses any path that could leave the link's base, and refuses the
+ * interactions the platform does not offer through a link.
+ */
+public final class FhirRequestParser {
+
+    public void parse(Exchange exchange) {
+        String uri = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
+        String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
+        exchange.setProperty(FhirRequest.PROPERTY, parse(uri, method));
+    }
+
+    FhirRequest parse(String rawUri, String method) {
+        if (rawUri == null || !rawUri.startsWith("/")) {
+            throw GatewayException.badRequest("The request URI is not a path.");
+        }
+        int q = rawUri.indexOf('?');
+        String rawPath = q < 0 ? rawUri : rawUri.substring(0, q);
+        String rawQuery = q < 0 ? null : rawUri.substring(q + 1);
+        int slash = rawPath.indexOf('/', 1);
+        String name = slash < 0 ? rawPath.substring(1) : rawPath.substring(1, slash);
+        String path = slash < 0 ? "" : rawPath.substring(slash + 1);
+        refuseEscapes(path);
+        if (rawQuery != null && rawQuery.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw GatewayException.badRequest("The query string holds control characters.");
+        }
+        refuseUnsupported(path);
+        return new FhirRequest(name.toLowerCase(Locale.ROOT), path, rawQuery == null || rawQuery.isEmpty() ? null : rawQuery,
+                method == null ? "GET" : method.toUpperCase(Locale.ROOT));
+    }
+
+    /** Anything that a server or a decoder along the way could read as a step outside the link's base. */
+    private static void refuseEscapes(String rawPath) {
+        String lower = rawPath.toLowerCase(Locale.ROOT);
+        if (lower.contains("\\") || lower.contains("%5c") || lower.contains("%2f") || lower.contains("%00")
+                || lower.contains("//") || lower.startsWith("/") || lower.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw pathRefused();
+        }
+        String decoded = rawPath;
+        // Decode repeatedly so double-encoded dots (%252e) are seen for what a lenient hop would make of them.
+        for (int i = 0; i < 3; i++) {
+            String next;
+            try {
+                next = URLDecoder.decode(decoded.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw GatewayException.badRequest("The request path holds a malformed percent-encoding.");
+            }
+            for (String segment : next.split("[/\\\\]", -1)) {
+                if (segment.equals("..") || segment.equals(".")) {
+                    throw pathRefused();
+                }
+            }
+            if (next.equals(decoded)) {
+                break;
+            }
+            decoded = next;
+        }
+    }
+
+    private static void refuseUnsupported(String path) {
+        String lower = path.toLowerCase(Locale.ROOT);
+        if (lower.equals(".well-known/smart-configuration") || lower.startsWith(".well-known/")) {
+            throw notSupported("SMART on FHIR configuration is not available through a linked FHIR server; "
+                    + "authenticate to the gateway with an Azure AD token instead.");
+        }
+        for (String segment : lower.split("/")) {
+            if (segment.startsWith("$export") || segment.startsWith("%24export")) {
+                throw notSupported("$export is not supported through a linked FHIR server; run the export on the "
+                        + "Azure FHIR service directly.");
+            }
+        }
+    }
+
+    private static GatewayException pathRefused() {
+        return new GatewayException(400, "invalid", "Bad request",
+                "The request path is not allowed: it may not contain '.' or '..' segments, '//', backslashes or encoded slashes.");
+    }
+
+    private static GatewayException notSupported(String detail) {
+        return new GatewayException(501, "not-supported", "Not implemented", detail);
+    }
+}

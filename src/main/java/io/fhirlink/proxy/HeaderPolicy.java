@@ -1,0 +1,59 @@
+package io.fhirlink.proxy;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway. Requests: an allow-list, so nothing the caller sends reaches the FHIR server
+ * unless it is named here. Responses: everything end-to-end passes, minus the exclusions below.
+ */
+final class HeaderPolicy {
+
+    private HeaderPolicy() {
+    }
+
+    /** Request headers forwarded upstream (lower case). */
+    static final Set<String> FORWARDED_REQUEST_HEADERS = Set.of(
+            "accept",
+            "content-type",
+            "if-match",
+            "if-none-match",
+            "if-none-exist",
+            "if-modified-since",
+            "if-unmodified-since",
+            "prefer",
+            "x-request-id",
+            // Azure FHIR's documented request headers
+            "x-ms-profile-validation",
+            "x-ms-conditional-delete-max-delete-count",
+            "x-ms-use-partial-indices",
+            "x-ms-query-latency-over-efficiency",
+            "x-ms-enable-chained-search",
+            "x-ms-bundle-processing-logic");
+    // Not forwarded, on purpose: Authorization (the caller's token is for the gateway, the upstream gets its own),
+    // Cookie (the gateway's, not the FHIR server's), Host and X-Forwarded-* (the upstream is addressed directly),
+    // Accept-Encoding (bodies are rewritten, so they travel uncompressed), and hop-by-hop headers.
+
+    /** Response headers never passed back (lower case). */
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+            // hop-by-hop (RFC 9110 7.6.1): they describe the upstream connection, not the answer
+            "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade",
+            // the length changes when URLs are rewritten; the gateway sets its own framing
+            "content-length",
+            // cookies of the FHIR server's domain mean nothing on the gateway's
+            "set-cookie", "set-cookie2",
+            // the gateway's own CORS and auth challenge rules apply, not the upstream's
+            "www-authenticate", "access-control-allow-origin", "access-control-allow-credentials",
+            "access-control-allow-headers", "access-control-allow-methods", "access-control-expose-headers",
+            "alt-svc", "server");
+
+    static boolean forwardUpstream(String name) {
+        return FORWARDED_REQUEST_HEADERS.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    static boolean passBack(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return !DROPPED_RESPONSE_HEADERS.contains(lower) && !lower.startsWith("camel") && !lower.startsWith("org.apache.camel");
+    }
+}

@@ -1,0 +1,116 @@
+package io.fhirlink.proxy;
+
+import io.fhirlink.Link;
+import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.auth.UpstreamTokens.AccessToken;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * Shapes the message that camel-http sends to the linked FHIR server: the link's Azure token, the method, the
+ * path after the display name, the raw query, the body, and only the allow-listed headers
+ * ({@link HeaderPolicy}). Also owns the one retry after the FHIR server rejects a token.
+ */
+public final class UpstreamRequest {
+
+    /** Exchange property with the upstream base URL the route's {@code toD} sends to. */
+    public static final String UPSTREAM_BASE = "upstreamBase";
+    /** Exchange property with the caller's allow-listed headers, kept for a retry. */
+    private static final String FORWARDED_HEADERS = "fhirlink.forwardedHeaders";
+    public static final String REQUEST_ID = "fhirlink.requestId";
+
+    private final UpstreamTokens tokens;
+
+    public UpstreamRequest(UpstreamTokens tokens) {
+        this.tokens = tokens;
+    }
+
+    /** Route step: the upstream request, with a token from the cache (or one new token request). */
+    public void prepare(Exchange exchange) {
+        Message message = exchange.getMessage();
+        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
+        Link link = exchange.getProperty(Link.PROPERTY, Link.class);
+
+        Map<String, Object> forwarded = new HashMap<>();
+        message.getHeaders().forEach((name, value) -> {
+            if (HeaderPolicy.forwardUpstream(name)) {
+                forwarded.put(name, value);
+            }
+        });
+        String requestId = message.getHeader("X-Request-Id", String.class);
+        if (requestId == null || requestId.isBlank() || requestId.length() > 200 || !requestId.matches("[A-Za-z0-9._:\\-]+")) {
+            requestId = UUID.randomUUID().toString();
+        }
+        forwarded.keySet().removeIf(k -> k.equalsIgnoreCase("x-request-id"));
+        forwarded.put("X-Request-Id", requestId);
+        exchange.setProperty(REQUEST_ID, requestId);
+        exchange.setProperty(FORWARDED_HEADERS, forwarded);
+        exchange.setProperty(UPSTREAM_BASE, link.endpoint());
+        setHeaders(exchange, tokenFor(exchange, link, request));
+    }
+
+    /**
+     * Route step after a 401 from the FHIR server: drop the cached token, take a new one, and release the first
+     * answer's connection before the route sends the request once more.
+     */
+    public void renewToken(Exchange exchange) {
+        Link link = exchange.getProperty(Link.PROPERTY, Link.class);
+        tokens.forget(link);
+        Object body = exchange.getMessage().getBody();
+        if (body instanceof java.io.Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (java.io.IOException ignored) {
+                // the connection is discarded by the pool either way
+            }
+        }
+        exchange.getMessage().setBody(exchange.getProperty("fhirlink.requestBody"));
+        setHeaders(exchange, tokens.tokenFor(link));
+    }
+
+    /** True when the FHIR server refused our token and it was not the anonymous capability read. */
+    public boolean tokenRejected(Exchange exchange) {
+        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        return status != null && status == 401 && exchange.getProperty("fhirlink.tokenSent", false, Boolean.class);
+    }
+
+    private AccessToken tokenFor(Exchange exchange, Link link, FhirRequest request) {
+        // The CapabilityStatement is anonymous on Azure: reading it needs no token, so it works even while the
+        // link's credentials are broken.
+        return request.isCapabilityStatement() ? null : tokens.tokenFor(link);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void setHeaders(Exchange exchange, AccessToken token) {
+        Message message = exchange.getMessage();
+        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
+        if (!exchange.getProperties().containsKey("fhirlink.requestBody")) {
+            exchange.setProperty("fhirlink.requestBody", message.getBody());
+        }
+        Map<String, Object> forwarded = exchange.getProperty(FORWARDED_HEADERS, Map.class);
+        message.getHeaders().clear();
+        message.getHeaders().putAll(forwarded);
+        Object contentType = forwarded.entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("content-type")).map(Map.Entry::getValue).findFirst().orElse(null);
+        if (contentType instanceof java.util.List<?> values) {
+            // a repeated Content-Type is ambiguous; the first one is what most servers would read
+            contentType = values.isEmpty() ? null : values.get(0);
+        }
+        if (contentType != null) {
+            message.setHeader(Exchange.CONTENT_TYPE, contentType.toString());
+        }
+        message.setHeader(Exchange.HTTP_METHOD, request.method());
+        message.setHeader(Exchange.HTTP_PATH, request.path());
+        if (request.rawQuery() != null) {
+            message.setHeader(Exchange.HTTP_RAW_QUERY, request.rawQuery());
+            message.setHeader(Exchange.HTTP_QUERY, request.rawQuery());
+        }
+        if (token != null) {
+            message.setHeader("Authorization", "Bearer " + token.value());
+        }
+        exchange.setProperty("fhirlink.tokenSent", token != null);
+    }
+}

@@ -1,0 +1,66 @@
+package io.fhirlink.proxy;
+
+import io.fhirlink.Link;
+import io.fhirlink.PublicBaseUrl;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * Shapes the FHIR server's answer for the caller: status and end-to-end headers kept, upstream URLs in
+ * {@code Location}, {@code Content-Location} and the body rewritten to the gateway's, the body streamed.
+ */
+public final class UpstreamResponse {
+
+    private final PublicBaseUrl publicBaseUrl;
+
+    public UpstreamResponse(PublicBaseUrl publicBaseUrl) {
+        this.publicBaseUrl = publicBaseUrl;
+    }
+
+    public void prepare(Exchange exchange) {
+        Message message = exchange.getMessage();
+        Link link = exchange.getProperty(Link.PROPERTY, Link.class);
+        String upstreamBase = link.endpoint();
+        String gatewayBase = publicBaseUrl.of(exchange) + "/" + link.displayName();
+
+        Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        List<String> names = new ArrayList<>(message.getHeaders().keySet());
+        for (String name : names) {
+            if (!HeaderPolicy.passBack(name)) {
+                message.removeHeader(name);
+            } else if (name.equalsIgnoreCase("location") || name.equalsIgnoreCase("content-location")) {
+                String value = message.getHeader(name, String.class);
+                if (value != null && value.startsWith(upstreamBase)) {
+                    message.setHeader(name, gatewayBase + value.substring(upstreamBase.length()));
+                }
+            }
+        }
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        String requestId = exchange.getProperty(UpstreamRequest.REQUEST_ID, String.class);
+        if (requestId != null && message.getHeader("X-Request-Id") == null) {
+            message.setHeader("X-Request-Id", requestId);
+        }
+
+        Object body = message.getBody();
+        if (body != null && isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
+            InputStream in = body instanceof InputStream stream ? stream
+                    : new ByteArrayInputStream(message.getBody(byte[].class));
+            message.setBody(new UrlRewritingInputStream(in,
+                    upstreamBase.getBytes(StandardCharsets.UTF_8), gatewayBase.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static boolean isText(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase(Locale.ROOT);
+        return type.contains("json") || type.contains("xml") || type.startsWith("text/");
+    }
+}
