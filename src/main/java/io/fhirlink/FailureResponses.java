@@ -3,6 +3,7 @@ package io.fhirlink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.fhir.OperationOutcomes;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -69,12 +70,22 @@ public final class FailureResponses {
         if (known != null) {
             return known;
         }
+        AzureAdRefusal refusal = find(caught, AzureAdRefusal.class);
+        if (refusal != null) {
+            return refusal.reachable()
+                    ? new GatewayException(502, "security", "Bad gateway", "Azure AD refused the link's credentials: "
+                            + refusal.advice() + " An administrator of the organization must update the link's client secret"
+                            + " (PUT /FhirServers/aadfhirrecord/{name}).")
+                    : new GatewayException(502, "transient", "Bad gateway",
+                            "Azure AD could not be reached for a token for the linked FHIR server; try again shortly.");
+        }
         if (find(caught, SQLException.class) != null || find(caught, org.springframework.dao.DataAccessException.class) != null) {
             LOG.warn("{} request failed: database unavailable: {}", api, oneLine(caught));
             return new GatewayException(503, "transient", "Service unavailable",
                     "The link store is unavailable right now; try again shortly.").withHeader("Retry-After", "5");
         }
         if (find(caught, SocketTimeoutException.class) != null && find(caught, ConnectTimeoutException.class) == null) {
+            LOG.warn("{} request: linked FHIR server too slow: {}", api, oneLine(caught));
             return new GatewayException(504, "timeout", "Gateway timeout",
                     "The linked FHIR server did not answer in time.");
         }
@@ -82,6 +93,7 @@ public final class FailureResponses {
                 || find(caught, ConnectException.class) != null || find(caught, NoRouteToHostException.class) != null
                 || find(caught, ConnectTimeoutException.class) != null || find(caught, SSLException.class) != null
                 || find(caught, java.io.IOException.class) != null) {
+            LOG.warn("{} request: linked FHIR server unreachable: {}", api, oneLine(caught));
             return new GatewayException(502, "transient", "Bad gateway",
                     "The linked FHIR server could not be reached (" + reason(caught) + ").");
         }

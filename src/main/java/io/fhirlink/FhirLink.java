@@ -2,6 +2,7 @@ package io.fhirlink;
 
 import java.util.Map;
 import java.util.Properties;
+import io.fhirlink.proxy.RawPathGuard;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -32,6 +33,7 @@ public final class FhirLink implements AutoCloseable {
             main.setOverrideProperties(camelProperties(settings));
             main.configure().addConfiguration(new GatewayBeans(settings, database));
             main.start();
+            RawPathGuard.install(main.getCamelContext());
             return new FhirLink(settings, database, main);
         } catch (Exception | Error e) {
             database.close();

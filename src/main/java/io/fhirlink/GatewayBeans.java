@@ -5,6 +5,7 @@ import io.fhirlink.auth.CallerAuthenticator;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.proxy.UpstreamHttpClient;
 import io.fhirlink.proxy.UpstreamRequest;
 import io.fhirlink.proxy.UpstreamResponse;
 import io.fhirlink.registration.EndpointPolicy;
@@ -45,6 +46,7 @@ public final class GatewayBeans implements CamelConfiguration {
         Registry registry = camel.getRegistry();
         registry.bind("dataSource", database.dataSource());
         registry.bind("upstreamTls", upstreamTls(tls));
+        registry.bind("upstreamHttpClient", new UpstreamHttpClient());
         registry.bind("failureResponses", new FailureResponses(json));
         registry.bind("callerAuthenticator", new CallerAuthenticator(settings, tls.sslContext()));
         registry.bind("upstreamTokens", tokens);

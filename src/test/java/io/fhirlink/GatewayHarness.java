@@ -34,7 +34,7 @@ public final class GatewayHarness implements AutoCloseable {
     public final Path dataDir;
     private final Map<String, String> extraEnv;
     private FhirLink gateway;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private GatewayHarness(Map<String, String> extraEnv) throws Exception {
         this.extraEnv = extraEnv;

@@ -35,6 +35,18 @@ public final class UpstreamTokens {
         }
     }
 
+    /**
+     * Caffeine logs every failed load with its stack trace; a refused token is an expected outcome that the gateway
+     * answers and logs itself. Held strongly: java.util.logging forgets unreferenced loggers and their levels.
+     */
+    private static final java.util.logging.Logger CAFFEINE_ASYNC_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.OFF);
+        return logger;
+    }
+
     /** Refresh this long before expiry (or at half the lifetime for short-lived tokens). */
     private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
 

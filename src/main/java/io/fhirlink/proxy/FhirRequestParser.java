@@ -1,8 +1,6 @@
 package io.fhirlink.proxy;
 
 import io.fhirlink.GatewayException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.apache.camel.Exchange;
 
@@ -38,31 +36,9 @@ public final class FhirRequestParser {
                 method == null ? "GET" : method.toUpperCase(Locale.ROOT));
     }
 
-    /** Anything that a server or a decoder along the way could read as a step outside the link's base. */
     private static void refuseEscapes(String rawPath) {
-        String lower = rawPath.toLowerCase(Locale.ROOT);
-        if (lower.contains("\\") || lower.contains("%5c") || lower.contains("%2f") || lower.contains("%00")
-                || lower.contains("//") || lower.startsWith("/") || lower.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (rawPath.startsWith("/") || !PathSafety.isSafe(rawPath)) {
             throw pathRefused();
-        }
-        String decoded = rawPath;
-        // Decode repeatedly so double-encoded dots (%252e) are seen for what a lenient hop would make of them.
-        for (int i = 0; i < 3; i++) {
-            String next;
-            try {
-                next = URLDecoder.decode(decoded.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw GatewayException.badRequest("The request path holds a malformed percent-encoding.");
-            }
-            for (String segment : next.split("[/\\\\]", -1)) {
-                if (segment.equals("..") || segment.equals(".")) {
-                    throw pathRefused();
-                }
-            }
-            if (next.equals(decoded)) {
-                break;
-            }
-            decoded = next;
         }
     }
 

@@ -3,7 +3,9 @@ package io.fhirlink.proxy;
 import io.fhirlink.Link;
 import io.fhirlink.PublicBaseUrl;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +19,16 @@ import org.apache.camel.Message;
  */
 public final class UpstreamResponse {
 
+    /** Answers up to this size are read whole; larger ones stream. */
+    static final int SMALL_BODY_BYTES = 256 * 1024;
+
     private final PublicBaseUrl publicBaseUrl;
 
     public UpstreamResponse(PublicBaseUrl publicBaseUrl) {
         this.publicBaseUrl = publicBaseUrl;
     }
 
-    public void prepare(Exchange exchange) {
+    public void prepare(Exchange exchange) throws IOException {
         Message message = exchange.getMessage();
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         String upstreamBase = link.endpoint();
@@ -48,12 +53,30 @@ public final class UpstreamResponse {
         }
 
         Object body = message.getBody();
-        if (body != null && isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
-            InputStream in = body instanceof InputStream stream ? stream
-                    : new ByteArrayInputStream(message.getBody(byte[].class));
-            message.setBody(new UrlRewritingInputStream(in,
-                    upstreamBase.getBytes(StandardCharsets.UTF_8), gatewayBase.getBytes(StandardCharsets.UTF_8)));
+        if (body instanceof InputStream stream) {
+            body = bufferIfSmall(stream);
         }
+        if (body != null && isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
+            InputStream in = body instanceof InputStream stream ? stream : new ByteArrayInputStream((byte[]) body);
+            InputStream rewritten = new UrlRewritingInputStream(in,
+                    upstreamBase.getBytes(StandardCharsets.UTF_8), gatewayBase.getBytes(StandardCharsets.UTF_8));
+            body = body instanceof byte[] ? rewritten.readAllBytes() : rewritten;
+        }
+        message.setBody(body);
+    }
+
+    /**
+     * Most FHIR answers are small: read those whole, so the upstream connection goes back to the pool at once and
+     * the answer is written without a blocking stream. Larger answers stay a stream (the prefix read so far, then
+     * the rest), so a 200 MB search passes in constant memory.
+     */
+    static Object bufferIfSmall(InputStream stream) throws IOException {
+        byte[] head = stream.readNBytes(SMALL_BODY_BYTES + 1);
+        if (head.length <= SMALL_BODY_BYTES) {
+            stream.close();
+            return head;
+        }
+        return new SequenceInputStream(new ByteArrayInputStream(head), stream);
     }
 
     private static boolean isText(String contentType) {

@@ -170,6 +170,9 @@ public final class RegistrationValidator {
         if (!"https".equalsIgnoreCase(uri.getScheme())) {
             errors.add(new FieldError("fhirServerEndpoint", "must use https"));
         }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            errors.add(new FieldError("fhirServerEndpoint", "has a port outside 1-65535"));
+        }
         if (uri.getRawUserInfo() != null) {
             errors.add(new FieldError("fhirServerEndpoint", "must not contain user information"));
         }
