@@ -94,16 +94,20 @@ public final class CallerAuthenticator {
         if (organization == null || organization.isBlank()) {
             throw GatewayException.unauthenticated("The bearer token has no '" + organizationClaim + "' claim.");
         }
-        if (!issuerAccepted(claims.getIssuer(), organization)) {
+        // {tid} stands for the token's own tenant, whichever claim names the organization.
+        if (!issuerAccepted(claims.getIssuer(), stringClaim(claims, "tid"))) {
             throw GatewayException.unauthenticated("The bearer token's issuer is not accepted.");
         }
         String subject = claims.getSubject() != null ? claims.getSubject() : stringClaim(claims, "oid");
         return new Caller(organization, subject == null ? "unknown" : subject);
     }
 
-    private boolean issuerAccepted(String issuer, String organization) {
+    private boolean issuerAccepted(String issuer, String tid) {
         for (String template : issuerTemplates) {
-            if (template.replace(TID_PLACEHOLDER, organization).equals(issuer)) {
+            if (template.contains(TID_PLACEHOLDER) && (tid == null || tid.isBlank())) {
+                continue;
+            }
+            if (template.replace(TID_PLACEHOLDER, tid == null ? "" : tid).equals(issuer)) {
                 return true;
             }
         }

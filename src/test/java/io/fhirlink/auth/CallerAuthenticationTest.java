@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import io.fhirlink.GatewayHarness;
+import io.fhirlink.Settings;
+import io.fhirlink.support.TestCertificates;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,6 +148,18 @@ class CallerAuthenticationTest {
         HttpResponse<String> response = list("Bearer " + token);
 
         assertThat(response.body()).doesNotContain(token).doesNotContain(token.substring(0, token.indexOf('.')));
+    }
+
+    @Test
+    void organizationClaimOtherThanTid_stillMatchesIssuerByTheTokensTid() {
+        // Without Camel: the authenticator alone, configured as an operator would with another organization claim.
+        CallerAuthenticator authenticator = new CallerAuthenticator(Settings.from(Map.of(
+                "FHIRLINK_CALLER_JWKS_URL", h.aad.jwksUrl(),
+                "FHIRLINK_CALLER_ISSUERS", h.aad.callerIssuer("{tid}"),
+                "FHIRLINK_CALLER_ORGANIZATION_CLAIM", "org")), TestCertificates.clientSslContext());
+        String token = builder().claim("org", "contoso-research").build();
+
+        assertThat(authenticator.verify("Bearer " + token).organization()).isEqualTo("contoso-research");
     }
 
     // ---------------------------------------------------------------- helpers

@@ -1,0 +1,170 @@
+package io.fhirlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fhirlink.support.AzureAdStandIn;
+import io.fhirlink.support.LargeBundleServer;
+import io.fhirlink.support.TestCertificates;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway as operators run it: its own JVM ({@code io.fhirlink.Main}, as {@code mvn exec:java} and the
+ * container start it), configured by FHIRLINK_* environment variables only, with a 256 MB heap.
+ */
+class GatewayProcessTest {
+
+    private static final String TENANT = GatewayHarness.TENANT;
+    private static AzureAdStandIn aad;
+    private static LargeBundleServer upstream;
+    private static Path dataDir;
+    private static Path logFile;
+    private static int port;
+    private static Process gateway;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        aad = AzureAdStandIn.start();
+        aad.registerApp(TENANT, GatewayHarness.CLIENT_ID, GatewayHarness.CLIENT_SECRET, true);
+        upstream = LargeBundleServer.start();
+        dataDir = Files.createTempDirectory("fhirlink-process");
+        logFile = dataDir.resolve("gateway.log");
+        port = GatewayHarness.freePort();
+        gateway = launch();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.destroy();
+            gateway.waitFor(20, TimeUnit.SECONDS);
+        }
+        upstream.close();
+        aad.close();
+    }
+
+    @Test
+    void runCommand_answersOnItsPort_printsItsDataDir_andKeepsLinksAcrossARestart() throws Exception {
+        assertThat(Files.readString(logFile)).contains("fhir-link data lives in " + dataDir);
+        assertThat(register("survivor").statusCode()).isEqualTo(201);
+
+        gateway.destroy();
+        assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        gateway = launch();
+
+        HttpResponse<String> links = HTTP.send(request("/FhirServers/aadfhirrecord").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(links.body()).contains("\"fhirDatabaseDisplayName\":\"survivor\"");
+    }
+
+    @Test
+    void a200MegabyteSearchStreamsThroughAGatewayWith256MegabytesOfHeap() throws Exception {
+        assertThat(register("large").statusCode()).isEqualTo(201);
+        int entries = 200_000; // about 1 KB each
+        String gatewayBase = "http://127.0.0.1:" + port + "/large";
+
+        HttpResponse<InputStream> answer = HTTP.send(request("/large/Patient?entries=" + entries).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        long bytes = 0;
+        long gatewayUrls = 0;
+        long upstreamUrls = 0;
+        byte[] buffer = new byte[64 * 1024];
+        String carry = "";
+        try (InputStream body = answer.body()) {
+            for (int n; (n = body.read(buffer)) > 0; ) {
+                bytes += n;
+                String text = carry + new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+                gatewayUrls += count(text, gatewayBase + "/Patient/p");
+                upstreamUrls += count(text, upstream.baseUrl());
+                carry = text.substring(Math.max(0, text.length() - 100));
+                // an occurrence inside the carried tail is counted again in the next round: subtract it now
+                gatewayUrls -= count(carry, gatewayBase + "/Patient/p");
+                upstreamUrls -= count(carry, upstream.baseUrl());
+            }
+        }
+        gatewayUrls += count(carry, gatewayBase + "/Patient/p");
+        upstreamUrls += count(carry, upstream.baseUrl());
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(bytes).isGreaterThan(200L * 1000 * 1000);
+        assertThat(gatewayUrls).isEqualTo(entries);
+        assertThat(upstreamUrls).isZero();
+        assertThat(gateway.isAlive()).isTrue();
+        assertThat(Files.readString(logFile)).doesNotContain("OutOfMemoryError");
+    }
+
+    private static HttpResponse<String> register(String name) throws IOException, InterruptedException {
+        String body = """
+                {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s", "tenantId": "%s"}
+                """.formatted(name, upstream.baseUrl(), GatewayHarness.CLIENT_ID, GatewayHarness.CLIENT_SECRET, TENANT);
+        return HTTP.send(request("/FhirServers/aadfhirrecord").POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofMinutes(3))
+                .header("Authorization", "Bearer " + aad.callerToken(TENANT, "operator"));
+    }
+
+    private static Process launch() throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.fhirlink.Main"));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("FHIRLINK_"));
+        env.put("FHIRLINK_HTTP_PORT", Integer.toString(port));
+        env.put("FHIRLINK_MANAGEMENT_PORT", Integer.toString(GatewayHarness.freePort()));
+        env.put("FHIRLINK_DATA_DIR", dataDir.toString());
+        env.put("FHIRLINK_AAD_AUTHORITY_HOST", aad.authorityHost());
+        env.put("FHIRLINK_CALLER_JWKS_URL", aad.jwksUrl());
+        env.put("FHIRLINK_CALLER_ISSUERS", aad.callerIssuer("{tid}"));
+        env.put("FHIRLINK_ALLOWED_FHIR_HOSTS", "127.0.0.1");
+        env.put("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "true");
+        env.put("FHIRLINK_TRUSTSTORE", TestCertificates.trustPem().toString());
+        Process process = builder.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            assertThat(process.isAlive()).as("gateway exited: %s", Files.readString(logFile)).isTrue();
+            try {
+                // 401 (not the server's bare 404) means the routes are up
+                int status = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/FhirServers/aadfhirrecord"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status == 401) {
+                    return process;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("gateway did not start: " + Files.readString(logFile));
+    }
+
+    private static long count(String text, String pattern) {
+        long n = 0;
+        for (int i = text.indexOf(pattern); i >= 0; i = text.indexOf(pattern, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
