@@ -24,10 +24,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway as operators run it: its own JVM ({@code io.fhirlink.Main}, as {@code mvn exec:java} and the
- * container start it), configured by FHIRLINK_* environment variables only, with a 256 MB heap.
+ * The gateway as operators run it: the packaged {@code target/fhir-link.jar} in its own JVM (as the container
+ * starts it), with only its runtime dependencies, configured by FHIRLINK_* environment variables, with a 256 MB heap.
+ * Runs in the integration-test phase, after the jar is built.
  */
-class GatewayProcessTest {
+class GatewayProcessIT {
 
     private static final String TENANT = GatewayHarness.TENANT;
     private static AzureAdStandIn aad;
@@ -126,7 +127,7 @@ class GatewayProcessTest {
     private static Process launch() throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.fhirlink.Main"));
+                "-Xmx256m", "-jar", Path.of("target", "fhir-link.jar").toAbsolutePath().toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
