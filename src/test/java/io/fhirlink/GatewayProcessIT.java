@@ -127,7 +127,7 @@ class GatewayProcessIT {
     private static Process launch() throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", Path.of("target", "fhir-link.jar").toAbsolutePath().toString()));
+                "-Xmx256m", "-jar", System.getProperty("fhirlink.jar", "target/fhir-link.jar")));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
