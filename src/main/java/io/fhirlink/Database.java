@@ -5,6 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -20,10 +24,16 @@ public final class Database implements AutoCloseable {
 
     private final EmbeddedPostgres embedded;
     private final HikariDataSource dataSource;
+    private final String url;
+    private final String user;
+    private final String password;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource, String url, String user, String password) {
         this.embedded = embedded;
         this.dataSource = dataSource;
+        this.url = url;
+        this.user = user;
+        this.password = password;
     }
 
     public static Database open(Settings settings) {
@@ -59,7 +69,7 @@ public final class Database implements AutoCloseable {
             throw new ConfigurationException("cannot prepare the database at " + redact(url) + ": " + rootMessage(e)
                     + (settings.embeddedDatabase() ? "" : " (check FHIRLINK_DB_URL, FHIRLINK_DB_USER, FHIRLINK_DB_PASSWORD)"));
         }
-        return new Database(embedded, dataSource);
+        return new Database(embedded, dataSource, url, user, password);
     }
 
     private static EmbeddedPostgres startEmbedded(Settings settings) {
@@ -80,6 +90,28 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * A connection of its own, outside the pool, to the same database: for a holder that keeps it open for good
+     * (LISTEN), which would otherwise take a pool slot forever. The caller closes it.
+     */
+    public Connection openDedicatedConnection(Properties driverProperties) throws SQLException {
+        Properties properties = new Properties();
+        properties.putAll(driverProperties);
+        properties.setProperty("user", user);
+        properties.setProperty("password", password);
+        return DriverManager.getConnection(url, properties);
+    }
+
+    /**
+     * Retires the pooled connections (idle ones now, busy ones when returned): after the database was away they are
+     * likely dead, and one used in the last 500 ms would be handed out unchecked and fail a request.
+     */
+    public void evictPooledConnections() {
+        if (dataSource.getHikariPoolMXBean() != null) {
+            dataSource.getHikariPoolMXBean().softEvictConnections();
+        }
     }
 
     /** The embedded server, for tests that stop and restart the database; empty with an external one. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.fhir.OperationOutcomes;
+import io.fhirlink.ops.RequestLog;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -59,6 +60,11 @@ public final class FailureResponses {
         Message message = exchange.getMessage();
         message.getHeaders().clear();
         failure.headers().forEach(message::setHeader);
+        exchange.setProperty(RequestLog.FAILURE, failure.issueCode());
+        String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
+        if (requestId != null) {
+            message.setHeader("X-Request-Id", requestId);
+        }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, failure.status());
         message.setHeader(Exchange.CONTENT_TYPE, contentType);
         message.setBody(body);

@@ -2,9 +2,12 @@ package io.fhirlink;
 
 import java.util.Map;
 import java.util.Properties;
+import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.RawPathGuard;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: its database (embedded or external, migrated), its Camel context with the YAML routes,
@@ -28,12 +31,17 @@ public final class FhirLink implements AutoCloseable {
         Database database = Database.open(settings);
         try {
             Main main = new Main();
-            main.setDefaultPropertyPlaceholderLocation(
-                    "classpath:application.properties;optional=true,file:" + Settings.OPERATOR_CONFIG + ";optional=true");
+            main.setDefaultPropertyPlaceholderLocation("classpath:application.properties"
+                    + (settings.devProfile() ? ",classpath:application-dev.properties" : "")
+                    + ",file:" + Settings.OPERATOR_CONFIG + ";optional=true");
             main.setOverrideProperties(camelProperties(settings));
             main.configure().addConfiguration(new GatewayBeans(settings, database));
             main.start();
             RawPathGuard.install(main.getCamelContext());
+            CamelContext camel = main.getCamelContext();
+            camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst()
+                    .ifPresent(meters -> camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class)
+                            .useMeterRegistry(meters));
             return new FhirLink(settings, database, main);
         } catch (Exception | Error e) {
             database.close();
@@ -52,7 +60,34 @@ public final class FhirLink implements AutoCloseable {
                 "camel.component.https.connectionRequestTimeout", Integer.toString(settings.upstreamConnectTimeoutMs()),
                 "camel.component.https.responseTimeout", Integer.toString(settings.upstreamResponseTimeoutMs()),
                 "camel.component.https.soTimeout", Integer.toString(settings.upstreamResponseTimeoutMs())));
+        p.putAll(routeLocations(settings));
         return p;
+    }
+
+    /**
+     * Built-in routes from the classpath, plus the operator's from FHIRLINK_ROUTES_DIR; an operator's file named like
+     * a built-in one replaces it. The dev profile reloads that directory's routes when they change.
+     */
+    static Map<String, String> routeLocations(Settings settings) {
+        String dir = settings.routesDir().toString();
+        java.util.Set<String> operatorFiles = new java.util.TreeSet<>();
+        try (var files = java.nio.file.Files.list(settings.routesDir())) {
+            files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".camel.yaml")).forEach(operatorFiles::add);
+        } catch (java.io.IOException noDirectory) {
+            // no operator routes
+        }
+        StringBuilder include = new StringBuilder();
+        for (String builtIn : BuiltInRoutes.fileNames()) {
+            if (operatorFiles.contains(builtIn)) {
+                LoggerFactory.getLogger(FhirLink.class).info("route file {} in {} replaces the built-in one", builtIn, dir);
+            } else {
+                include.append("classpath:routes/").append(builtIn).append(',');
+            }
+        }
+        include.append("file:").append(dir).append("/*.camel.yaml");
+        return Map.of(
+                "camel.main.routesIncludePattern", include.toString(),
+                "camel.main.routesReloadDirectory", dir);
     }
 
     public Settings settings() {

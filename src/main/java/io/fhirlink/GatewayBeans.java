@@ -3,14 +3,21 @@ package io.fhirlink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fhirlink.auth.CallerAuthenticator;
 import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.links.LinkChangeListener;
+import io.fhirlink.ops.DatabaseHealthCheck;
+import io.fhirlink.ops.OperatorMBeans;
+import io.fhirlink.ops.RequestLog;
+import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
 import io.fhirlink.proxy.UpstreamHttpClient;
 import io.fhirlink.proxy.UpstreamRequest;
 import io.fhirlink.proxy.UpstreamResponse;
 import io.fhirlink.registration.EndpointPolicy;
+import io.fhirlink.registration.LinkPreconditions;
 import io.fhirlink.registration.LinkWrites;
 import io.fhirlink.registration.ManagementResponses;
+import io.fhirlink.registration.OpenApiDocument;
 import io.fhirlink.registration.RegistrationValidator;
 import io.fhirlink.registration.ServerProbe;
 import java.time.Duration;
@@ -57,9 +64,38 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows));
 
         registry.bind("fhirRequestParser", new FhirRequestParser());
-        registry.bind("linkDirectory", new LinkDirectory(camel.createProducerTemplate(), rows, tokens, Duration.ofSeconds(60)));
+        LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, Duration.ofSeconds(60));
+        registry.bind("linkDirectory", linkDirectory);
         registry.bind("upstreamRequest", new UpstreamRequest(tokens));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));
+
+        // operations: access log, traffic counters, JMX, readiness
+        String jmxPrefix = "io.fhirlink:port=" + settings.httpPort();
+        TrafficStats traffic = new TrafficStats(jmxPrefix);
+        registry.bind("trafficStats", traffic);
+        registry.bind("requestLog", new RequestLog(traffic));
+        registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database.dataSource()));
+        addService(camel, new OperatorMBeans(jmxPrefix, linkDirectory, tokens, traffic));
+
+        // lifecycle (issue 5)
+        registry.bind("linkPreconditions", new LinkPreconditions());
+        registry.bind("openApiDocument", new OpenApiDocument());
+        LinkChangeListener linkChanges = new LinkChangeListener(database::openDedicatedConnection,
+                registry.lookupByNameAndType("linkDirectory", LinkDirectory.class), database::evictPooledConnections);
+        registry.bind("linkChangeListener", linkChanges);
+        try {
+            camel.addService(linkChanges); // started with the context, stopped with it
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot add the link change listener", e);
+        }
+    }
+
+    private static void addService(CamelContext camel, Object service) {
+        try {
+            camel.addService(service, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot add " + service.getClass().getSimpleName(), e);
+        }
     }
 
     /** camel-http's TLS: the JDK's CAs plus FHIRLINK_TRUSTSTORE. */

@@ -21,7 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * Client secrets at rest: AES-256-GCM with a random 96-bit nonce, the link's display name as associated data
  * (a ciphertext copied onto another row does not decrypt), and the key id stored beside it so keys can rotate.
  * {@code FHIRLINK_SECRET_KEY} holds one base64 key, or several separated by commas, newest first: new writes
- * use the first, reads use whichever the row names.
+ * use the first, reads use whichever the row names. Rotation: put a new key first, restart every replica, run
+ * {@code fhir-link reencrypt-secrets} (see {@link io.fhirlink.links.SecretReencryption}), then drop the old key.
  */
 public final class SecretCipher {
 
@@ -110,6 +111,16 @@ public final class SecretCipher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the secret of link '" + displayName + "' does not decrypt with key " + keyId);
         }
+    }
+
+    /** Opens a secret sealed with any configured key and seals it again with the current one (key rotation). */
+    public Sealed reseal(String displayName, String keyId, String ciphertext) {
+        return seal(displayName, open(displayName, keyId, ciphertext));
+    }
+
+    /** Ids of the configured keys, newest (current) first. */
+    public java.util.List<String> keyIds() {
+        return java.util.List.copyOf(keys.keySet());
     }
 
     private static String keyId(byte[] key) {

@@ -37,7 +37,10 @@ public record Settings(
         Optional<String> truststorePassword,
         int upstreamConnectTimeoutMs,
         int upstreamResponseTimeoutMs,
-        long proxyMaxBodyBytes) {
+        long proxyMaxBodyBytes,
+        Path routesDir,
+        boolean devProfile,
+        boolean jsonLogs) {
 
     public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
 
@@ -95,7 +98,10 @@ public record Settings(
                 r.optional("FHIRLINK_TRUSTSTORE_PASSWORD"),
                 r.positiveInt("FHIRLINK_UPSTREAM_CONNECT_TIMEOUT_MS", 5000),
                 r.positiveInt("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", 60000),
-                r.positiveInt("FHIRLINK_PROXY_MAX_BODY_BYTES", 50 * 1024 * 1024));
+                r.positiveInt("FHIRLINK_PROXY_MAX_BODY_BYTES", 50 * 1024 * 1024),
+                Path.of(r.value("FHIRLINK_ROUTES_DIR", "./config/routes")).toAbsolutePath().normalize(),
+                r.oneOf("FHIRLINK_PROFILE", "prod", "prod", "dev").equals("dev"),
+                r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"));
     }
 
     /** Where the embedded PostgreSQL keeps its files. */
@@ -164,6 +170,14 @@ public record Settings(
                 // reported below
             }
             throw new ConfigurationException(name + " must be a TCP port (0-65535), got: " + v);
+        }
+
+        String oneOf(String name, String defaultValue, String... allowed) {
+            String v = value(name, defaultValue).toLowerCase();
+            if (java.util.Arrays.asList(allowed).contains(v)) {
+                return v;
+            }
+            throw new ConfigurationException(name + " must be one of " + String.join(", ", allowed) + ", got: " + v);
         }
 
         boolean bool(String name, boolean defaultValue) {

@@ -3,9 +3,9 @@ package io.fhirlink.proxy;
 import io.fhirlink.Link;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
+import io.fhirlink.ops.RequestLog;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -20,7 +20,6 @@ public final class UpstreamRequest {
     public static final String UPSTREAM_BASE = "upstreamBase";
     /** Exchange property with the caller's allow-listed headers, kept for a retry. */
     private static final String FORWARDED_HEADERS = "fhirlink.forwardedHeaders";
-    public static final String REQUEST_ID = "fhirlink.requestId";
 
     private final UpstreamTokens tokens;
 
@@ -40,13 +39,12 @@ public final class UpstreamRequest {
                 forwarded.put(name, value);
             }
         });
-        String requestId = message.getHeader("X-Request-Id", String.class);
-        if (requestId == null || requestId.isBlank() || requestId.length() > 200 || !requestId.matches("[A-Za-z0-9._:\\-]+")) {
-            requestId = UUID.randomUUID().toString();
-        }
+        // the request id the access log uses (the caller's, or a new one): the FHIR server's logs can be joined
         forwarded.keySet().removeIf(k -> k.equalsIgnoreCase("x-request-id"));
-        forwarded.put("X-Request-Id", requestId);
-        exchange.setProperty(REQUEST_ID, requestId);
+        String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
+        if (requestId != null) {
+            forwarded.put("X-Request-Id", requestId);
+        }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
         exchange.setProperty(UPSTREAM_BASE, link.endpoint());
         setHeaders(exchange, tokenFor(exchange, link, request));

@@ -2,6 +2,7 @@ package io.fhirlink.proxy;
 
 import io.fhirlink.Link;
 import io.fhirlink.PublicBaseUrl;
+import io.fhirlink.ops.RequestLog;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,8 @@ public final class UpstreamResponse {
             }
         }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        String requestId = exchange.getProperty(UpstreamRequest.REQUEST_ID, String.class);
+        exchange.setProperty(RequestLog.UPSTREAM_STATUS, status);
+        String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
         if (requestId != null && message.getHeader("X-Request-Id") == null) {
             message.setHeader("X-Request-Id", requestId);
         }

@@ -67,6 +67,30 @@ public final class LinkWrites {
         message.setHeader("createdBy", caller.subject());
     }
 
+    /**
+     * Route step before the update of a re-probed link: the new settings, the secret sealed with the current key,
+     * and the version the caller's If-Match names (null: unconditional).
+     */
+    public void bindLinkUpdate(Exchange exchange) {
+        RegistrationRequest request = exchange.getProperty(RegistrationRequest.PROPERTY, RegistrationRequest.class);
+        CapabilityCheck capability = exchange.getProperty(CapabilityCheck.PROPERTY, CapabilityCheck.class);
+        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
+        Sealed secret = cipher.seal(request.displayName(), request.clientSecret());
+        Message message = exchange.getMessage();
+        message.getHeaders().clear();
+        message.setBody(null);
+        message.setHeader("displayName", request.displayName());
+        message.setHeader("organization", caller.organization());
+        message.setHeader("description", request.description());
+        message.setHeader("endpoint", request.endpoint());
+        message.setHeader("tenantId", request.tenantId());
+        message.setHeader("clientId", request.clientId());
+        message.setHeader("sealedSecret", secret.ciphertext());
+        message.setHeader("secretKeyId", secret.keyId());
+        message.setHeader("fhirVersion", capability == null ? null : capability.fhirVersion());
+        message.setHeader("expectedVersion", exchange.getProperty(LinkPreconditions.EXPECTED_VERSION, Long.class));
+    }
+
     /** Route step after the insert: no row back means another registration of the same name won the race. */
     public void confirmInserted(Exchange exchange) {
         if (exchange.getMessage().getBody() == null) {

@@ -58,6 +58,17 @@ public final class ManagementResponses {
         exchange.getMessage().setHeader("ETag", etag(link));
     }
 
+    /** Route step: 200 with the updated link and its new ETag. */
+    @SuppressWarnings("unchecked")
+    public void updated(Exchange exchange) throws Exception {
+        Link link = rows.toLinkWithoutSecret((Map<String, Object>) exchange.getMessage().getBody(Map.class));
+        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
+        AUDIT.info("link updated name={} organization={} subject={} endpoint={} clientId={} version={}",
+                link.displayName(), caller.organization(), caller.subject(), link.endpoint(), link.clientId(), link.version());
+        write(exchange, 200, json.writeValueAsBytes(view(link, publicBaseUrl.of(exchange))));
+        exchange.getMessage().setHeader("ETag", etag(link));
+    }
+
     /** Route step: 200 with the caller organization's links. */
     @SuppressWarnings("unchecked")
     public void list(Exchange exchange) throws Exception {

@@ -60,7 +60,8 @@ public final class RegistrationValidator {
     public void validateUpdate(Exchange exchange) {
         ObjectNode body = parse(exchange.getMessage().getBody(byte[].class));
         String name = exchange.getMessage().getHeader("name", String.class);
-        exchange.setProperty(RegistrationRequest.PROPERTY, validate(body, name));
+        // names are stored lower-case (and seal the secret as associated data): the path may be typed in any case
+        exchange.setProperty(RegistrationRequest.PROPERTY, validate(body, name == null ? "" : name.toLowerCase(Locale.ROOT)));
     }
 
     ObjectNode parse(byte[] bytes) {

@@ -8,6 +8,7 @@ import static io.fhirlink.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.LogCapture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.Test;
 class SecretsNotLoggedTest {
 
     private static final String WRONG_SECRET = "Wr0ng~secret.that-must_not~leak";
-    private static final String CAPTURE = "secrets-not-logged-capture";
 
     private static GatewayHarness h;
     private static final LogCapture logs = new LogCapture();
@@ -126,59 +126,5 @@ class SecretsNotLoggedTest {
         return """
                 {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s"}
                 """.formatted(name, h.fhir.baseUrl(), clientId, secret);
-    }
-
-    /** Adds one appender to every configured logger and raises the gateway's own loggers to DEBUG, then undoes it. */
-    static final class LogCapture {
-        private final List<String> lines = new CopyOnWriteArrayList<>();
-        private final List<LoggerConfig> attachedTo = new ArrayList<>();
-        private AbstractAppender appender;
-        private Level fhirlinkLevel;
-
-        void attach() {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            Configuration config = context.getConfiguration();
-            appender = new AbstractAppender(CAPTURE, null, null, true, Property.EMPTY_ARRAY) {
-                @Override
-                public void append(LogEvent event) {
-                    StringBuilder line = new StringBuilder(event.getLoggerName()).append(" ")
-                            .append(event.getMessage().getFormattedMessage());
-                    if (event.getThrown() != null) {
-                        StringWriter trace = new StringWriter();
-                        event.getThrown().printStackTrace(new PrintWriter(trace));
-                        line.append(" ").append(trace);
-                    }
-                    lines.add(line.toString());
-                }
-            };
-            appender.start();
-            LoggerConfig fhirlink = config.getLoggerConfig("io.fhirlink");
-            if (fhirlink.getName().equals("io.fhirlink")) {
-                fhirlinkLevel = fhirlink.getLevel();
-                fhirlink.setLevel(Level.DEBUG);
-            }
-            attachedTo.add(config.getRootLogger());
-            for (LoggerConfig logger : config.getLoggers().values()) {
-                if (!logger.isAdditive() && logger != config.getRootLogger()) {
-                    attachedTo.add(logger);
-                }
-            }
-            attachedTo.forEach(logger -> logger.addAppender(appender, Level.ALL, null));
-            context.updateLoggers();
-        }
-
-        void detach() {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            attachedTo.forEach(logger -> logger.removeAppender(CAPTURE));
-            if (fhirlinkLevel != null) {
-                context.getConfiguration().getLoggerConfig("io.fhirlink").setLevel(fhirlinkLevel);
-            }
-            context.updateLoggers();
-            appender.stop();
-        }
-
-        List<String> lines() {
-            return List.copyOf(lines);
-        }
     }
 }

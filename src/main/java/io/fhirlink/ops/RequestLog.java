@@ -1,0 +1,103 @@
+package io.fhirlink.ops;
+
+import io.fhirlink.Link;
+import io.fhirlink.auth.Caller;
+import io.fhirlink.proxy.FhirRequest;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first step of every route that serves a request: takes the caller's {@code X-Request-Id} (or makes one), and
+ * once the answer has been written, logs one access line and counts the request. Access lines carry the path and
+ * the names of query parameters, never their values (a search like {@code family=Smith} is health data).
+ */
+public final class RequestLog {
+
+    /** Exchange property with the request id, echoed back and sent upstream. */
+    public static final String REQUEST_ID = "fhirlink.requestId";
+    /** Exchange property with the upstream's status, when the request reached the FHIR server. */
+    public static final String UPSTREAM_STATUS = "fhirlink.upstreamStatus";
+    /** Exchange property with the OperationOutcome code of a failure the gateway answered itself. */
+    public static final String FAILURE = "fhirlink.failure";
+
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.fhirlink.access");
+    private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+    private final TrafficStats traffic;
+
+    public RequestLog(TrafficStats traffic) {
+        this.traffic = traffic;
+    }
+
+    /** Route step for FHIR paths. */
+    public void beginFhir(Exchange exchange) {
+        begin(exchange, true);
+    }
+
+    /** Route step for the management API. */
+    public void beginManagement(Exchange exchange) {
+        begin(exchange, false);
+    }
+
+    private void begin(Exchange exchange, boolean fhir) {
+        String requestId = exchange.getMessage().getHeader("X-Request-Id", String.class);
+        if (requestId == null || !SAFE_REQUEST_ID.matcher(requestId).matches()) {
+            requestId = UUID.randomUUID().toString();
+        }
+        exchange.setProperty(REQUEST_ID, requestId);
+        long started = System.nanoTime();
+        String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
+        String rawUri = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                finish(done, fhir, method, rawUri, System.nanoTime() - started);
+            }
+        });
+    }
+
+    private void finish(Exchange exchange, boolean fhir, String method, String rawUri, long nanos) {
+        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        int code = status == null ? (exchange.isFailed() ? 500 : 200) : status;
+        Integer upstream = exchange.getProperty(UPSTREAM_STATUS, Integer.class);
+        String failure = exchange.getProperty(FAILURE, String.class);
+        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
+        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
+        Link link = exchange.getProperty(Link.PROPERTY, Link.class);
+        String linkName = link != null ? link.displayName() : request != null ? request.displayName() : "-";
+        ACCESS.info("requestId={} api={} link={} method={} path={} status={} upstream={} failure={} durationMs={} organization={}",
+                exchange.getProperty(REQUEST_ID), fhir ? "fhir" : "management", fhir ? linkName : "-", method,
+                pathWithoutValues(rawUri), code, upstream == null ? "-" : upstream, failure == null ? "-" : failure,
+                nanos / 1_000_000, caller == null ? "-" : caller.organization());
+        if (fhir && link != null) {
+            traffic.record(link.displayName(), code, failure, nanos);
+        }
+    }
+
+    /** {@code /clinic/Patient?family=Smith&_count=10} → {@code /clinic/Patient?family&_count}. */
+    static String pathWithoutValues(String rawUri) {
+        if (rawUri == null) {
+            return "-";
+        }
+        int q = rawUri.indexOf('?');
+        String path = q < 0 ? rawUri : rawUri.substring(0, q);
+        if (path.length() > 512) {
+            path = path.substring(0, 512) + "...";
+        }
+        path = path.replaceAll("[^\\x21-\\x7e]", "?");
+        if (q < 0) {
+            return path;
+        }
+        StringBuilder names = new StringBuilder(path).append('?');
+        String[] pairs = rawUri.substring(q + 1).split("&");
+        for (int i = 0; i < pairs.length && i < 20; i++) {
+            String name = pairs[i].split("=", 2)[0].replaceAll("[^A-Za-z0-9_:.\\-]", "");
+            names.append(i == 0 ? "" : "&").append(name);
+        }
+        return names.toString();
+    }
+}

@@ -1,0 +1,159 @@
+package io.fhirlink.ops;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-link proxy traffic, for operators: JMX MBeans {@code io.fhirlink:port=<http port>,type=LinkTraffic,name=<link>} (requests,
+ * answers by status class, failures by kind) and the Micrometer timer {@code fhirlink.proxy.requests} (Prometheus
+ * {@code fhirlink_proxy_requests_seconds}) tagged with link and status class, with a latency histogram.
+ */
+public final class TrafficStats {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrafficStats.class);
+
+    /** What JMX shows for one link. */
+    public interface LinkTrafficMBean {
+        long getRequests();
+
+        long getStatus2xx();
+
+        long getStatus3xx();
+
+        long getStatus4xx();
+
+        long getStatus5xx();
+
+        long getFailuresBadGateway();
+
+        long getFailuresTimeout();
+
+        long getFailuresSecurity();
+    }
+
+    static final class LinkTraffic implements LinkTrafficMBean {
+        final LongAdder requests = new LongAdder();
+        final LongAdder[] byClass = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+        final LongAdder badGateway = new LongAdder();
+        final LongAdder timeout = new LongAdder();
+        final LongAdder security = new LongAdder();
+
+        @Override
+        public long getRequests() {
+            return requests.sum();
+        }
+
+        @Override
+        public long getStatus2xx() {
+            return byClass[1].sum();
+        }
+
+        @Override
+        public long getStatus3xx() {
+            return byClass[2].sum();
+        }
+
+        @Override
+        public long getStatus4xx() {
+            return byClass[3].sum();
+        }
+
+        @Override
+        public long getStatus5xx() {
+            return byClass[4].sum();
+        }
+
+        @Override
+        public long getFailuresBadGateway() {
+            return badGateway.sum();
+        }
+
+        @Override
+        public long getFailuresTimeout() {
+            return timeout.sum();
+        }
+
+        @Override
+        public long getFailuresSecurity() {
+            return security.sum();
+        }
+    }
+
+    private final Map<String, LinkTraffic> links = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    private final String jmxPrefix;
+    private volatile MeterRegistry meters;
+
+    /** {@code jmxPrefix} like {@code io.fhirlink:port=8080}: the domain and the keys naming this gateway. */
+    public TrafficStats(String jmxPrefix) {
+        this.jmxPrefix = jmxPrefix;
+    }
+
+    /** Set once Camel's Micrometer registry exists (after start-up). */
+    public void useMeterRegistry(MeterRegistry registry) {
+        this.meters = registry;
+    }
+
+    void record(String link, int status, String failure, long nanos) {
+        LinkTraffic traffic = links.computeIfAbsent(link, this::register);
+        traffic.requests.increment();
+        int statusClass = Math.max(1, Math.min(5, status / 100));
+        traffic.byClass[statusClass - 1].increment();
+        if (failure != null) {
+            switch (failure) {
+                case "transient" -> traffic.badGateway.increment();
+                case "timeout" -> traffic.timeout.increment();
+                case "security" -> traffic.security.increment();
+                default -> { }
+            }
+        }
+        MeterRegistry registry = meters;
+        if (registry != null) {
+            timers.computeIfAbsent(link + "|" + statusClass, k -> Timer.builder("fhirlink.proxy.requests")
+                    .description("Requests proxied to linked FHIR servers")
+                    .tag("link", link)
+                    .tag("status_class", statusClass + "xx")
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private LinkTraffic register(String link) {
+        LinkTraffic traffic = new LinkTraffic();
+        try {
+            jmx.registerMBean(new javax.management.StandardMBean(traffic, LinkTrafficMBean.class), name(link));
+        } catch (JMException e) {
+            LOG.warn("link traffic of '{}' is not visible over JMX: {}", link, e.getMessage());
+        }
+        return traffic;
+    }
+
+    /** Unregisters every per-link MBean (at shutdown). */
+    public void unregisterAll() {
+        for (String link : links.keySet()) {
+            try {
+                jmx.unregisterMBean(name(link));
+            } catch (JMException ignored) {
+                // already gone
+            }
+        }
+    }
+
+    private ObjectName name(String link) throws JMException {
+        return new ObjectName(jmxPrefix + ",type=LinkTraffic,name=" + ObjectName.quote(link));
+    }
+}
