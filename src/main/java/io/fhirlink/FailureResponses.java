@@ -109,6 +109,9 @@ public final class FailureResponses {
     }
 
     private static String reason(Throwable t) {
+        if (find(t, io.fhirlink.proxy.UpstreamConnections.PrivateAddressRefused.class) != null) {
+            return "its host resolves to a private or local address, which links may not reach";
+        }
         if (find(t, UnknownHostException.class) != null) {
             return "host name not found";
         }
