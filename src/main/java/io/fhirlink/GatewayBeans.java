@@ -10,6 +10,7 @@ import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.proxy.UpstreamConnections;
 import io.fhirlink.proxy.UpstreamHttpClient;
 import io.fhirlink.proxy.UpstreamRequest;
 import io.fhirlink.proxy.UpstreamResponse;
@@ -24,8 +25,6 @@ import java.time.Duration;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.support.jsse.SSLContextParameters;
-import org.apache.camel.support.jsse.TrustManagersParameters;
 
 /**
  * Wires the processors the YAML routes call by name ({@code bean: {ref: ...}}). Everything here is built once at
@@ -52,8 +51,8 @@ public final class GatewayBeans implements CamelConfiguration {
 
         Registry registry = camel.getRegistry();
         registry.bind("dataSource", database.dataSource());
-        registry.bind("upstreamTls", upstreamTls(tls));
         registry.bind("upstreamHttpClient", new UpstreamHttpClient());
+        registry.bind("upstreamConnections", UpstreamConnections.create(settings, tls.sslContext()));
         registry.bind("failureResponses", new FailureResponses(json));
         registry.bind("callerAuthenticator", new CallerAuthenticator(settings, tls.sslContext()));
         registry.bind("upstreamTokens", tokens);
@@ -98,12 +97,4 @@ public final class GatewayBeans implements CamelConfiguration {
         }
     }
 
-    /** camel-http's TLS: the JDK's CAs plus FHIRLINK_TRUSTSTORE. */
-    private static SSLContextParameters upstreamTls(OutboundTls tls) {
-        TrustManagersParameters trust = new TrustManagersParameters();
-        trust.setTrustManager(tls.trustManager());
-        SSLContextParameters parameters = new SSLContextParameters();
-        parameters.setTrustManagers(trust);
-        return parameters;
-    }
 }
