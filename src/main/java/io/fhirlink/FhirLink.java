@@ -84,7 +84,11 @@ public final class FhirLink implements AutoCloseable {
                 include.append("classpath:routes/").append(builtIn).append(',');
             }
         }
-        include.append("file:").append(dir).append("/*.camel.yaml");
+        if (java.nio.file.Files.isDirectory(settings.routesDir())) {
+            include.append("file:").append(dir).append("/*.camel.yaml");
+        } else if (include.length() > 0) {
+            include.setLength(include.length() - 1); // no operator directory: built-in routes only
+        }
         return Map.of(
                 "camel.main.routesIncludePattern", include.toString(),
                 "camel.main.routesReloadDirectory", dir);

@@ -11,11 +11,15 @@ import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.fhirlink.GatewayException;
 import io.fhirlink.Settings;
 import io.fhirlink.proxy.FhirRequest;
 import java.net.MalformedURLException;
 import java.text.ParseException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
@@ -31,6 +35,20 @@ public final class CallerAuthenticator {
     private static final String TID_PLACEHOLDER = "{tid}";
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    /**
+     * Tokens already verified, until they expire (at most five minutes): a client sends the same token with every
+     * request, and an RSA signature check per request would cost more than the rest of the proxying.
+     */
+    private final Cache<String, Verified> verified = Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfterWrite(Duration.ofMinutes(5))
+            .build();
+
+    private record Verified(Caller caller, Instant expiresAt) {
+        boolean stillValid() {
+            return Instant.now().isBefore(expiresAt);
+        }
+    }
     private final List<String> issuerTemplates;
     private final String organizationClaim;
 
@@ -80,9 +98,14 @@ public final class CallerAuthenticator {
         if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw GatewayException.unauthenticated("Only bearer tokens are accepted: send 'Authorization: Bearer <token>'.");
         }
+        String token = authorization.substring(7).trim();
+        Verified known = verified.getIfPresent(token);
+        if (known != null && known.stillValid()) {
+            return known.caller();
+        }
         JWTClaimsSet claims;
         try {
-            claims = processor.process(authorization.substring(7).trim(), null);
+            claims = processor.process(token, null);
         } catch (ParseException e) {
             throw GatewayException.unauthenticated("The bearer token is not a JWT.");
         } catch (BadJOSEException e) {
@@ -99,7 +122,9 @@ public final class CallerAuthenticator {
             throw GatewayException.unauthenticated("The bearer token's issuer is not accepted.");
         }
         String subject = claims.getSubject() != null ? claims.getSubject() : stringClaim(claims, "oid");
-        return new Caller(organization, subject == null ? "unknown" : subject);
+        Caller caller = new Caller(organization, subject == null ? "unknown" : subject);
+        verified.put(token, new Verified(caller, claims.getExpirationTime().toInstant()));
+        return caller;
     }
 
     private boolean issuerAccepted(String issuer, String tid) {

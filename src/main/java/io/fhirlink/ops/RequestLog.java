@@ -88,16 +88,29 @@ public final class RequestLog {
         if (path.length() > 512) {
             path = path.substring(0, 512) + "...";
         }
-        path = path.replaceAll("[^\\x21-\\x7e]", "?");
+        StringBuilder line = new StringBuilder(path.length() + 32);
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            line.append(c > 0x20 && c < 0x7f ? c : '?'); // no control characters or spaces in a log line
+        }
         if (q < 0) {
-            return path;
+            return line.toString();
         }
-        StringBuilder names = new StringBuilder(path).append('?');
-        String[] pairs = rawUri.substring(q + 1).split("&");
-        for (int i = 0; i < pairs.length && i < 20; i++) {
-            String name = pairs[i].split("=", 2)[0].replaceAll("[^A-Za-z0-9_:.\\-]", "");
-            names.append(i == 0 ? "" : "&").append(name);
+        line.append('?');
+        int names = 0;
+        boolean inName = true;
+        for (int i = q + 1; i < rawUri.length() && names < 20; i++) {
+            char c = rawUri.charAt(i);
+            if (c == '&') {
+                line.append('&');
+                inName = true;
+                names++;
+            } else if (c == '=') {
+                inName = false;
+            } else if (inName && (Character.isLetterOrDigit(c) && c < 0x7f || c == '_' || c == ':' || c == '.' || c == '-')) {
+                line.append(c);
+            }
         }
-        return names.toString();
+        return line.toString();
     }
 }

@@ -71,8 +71,22 @@ public final class UrlRewritingInputStream extends FilterInputStream {
             drain(true);
             return outEnd > 0;
         }
-        for (int i = 0; i < n; i++) {
-            window[windowLength++] = chunk[i];
+        int i = 0;
+        while (i < n) {
+            if (windowLength == 0) {
+                // nothing pending: copy everything up to the next byte that could start a match in one go
+                int next = i;
+                byte first = from[0];
+                while (next < n && chunk[next] != first) {
+                    next++;
+                }
+                emit(chunk, i, next - i);
+                i = next;
+                if (i == n) {
+                    break;
+                }
+            }
+            window[windowLength++] = chunk[i++];
             drain(false);
         }
         return true;
@@ -103,10 +117,14 @@ public final class UrlRewritingInputStream extends FilterInputStream {
     }
 
     private void emit(byte[] bytes, int length) {
+        emit(bytes, 0, length);
+    }
+
+    private void emit(byte[] bytes, int offset, int length) {
         if (outEnd + length > out.length) {
             out = Arrays.copyOf(out, Math.max(out.length * 2, outEnd + length));
         }
-        System.arraycopy(bytes, 0, out, outEnd, length);
+        System.arraycopy(bytes, offset, out, outEnd, length);
         outEnd += length;
     }
 

@@ -1,0 +1,60 @@
+package io.fhirlink.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class UrlRewritingInputStreamTest {
+
+    private static final String FROM = "https://ws-fhir.fhir.azurehealthcareapis.com";
+    private static final String TO = "http://gw:8080/clinic";
+
+    @Test
+    void rewritesEveryUpstreamUrl_butNotALongerHostName() throws IOException {
+        String body = "{\"url\":\"" + FROM + "/Patient?ct=abc\",\"fullUrl\":\"" + FROM + "/Patient/1\","
+                + "\"other\":\"" + FROM + ".evil.example/x\",\"end\":\"" + FROM + "\"}";
+
+        assertThat(rewrite(body, 7)).isEqualTo(body.replace(FROM + "/", TO + "/").replace(FROM + "\"", TO + "\""));
+    }
+
+    @Test
+    void matchesSplitAcrossReadsAreFound_whateverTheReadSizes() throws IOException {
+        StringBuilder body = new StringBuilder();
+        Random random = new Random(42);
+        for (int i = 0; i < 2000; i++) {
+            body.append("x".repeat(random.nextInt(50))).append(FROM.substring(0, random.nextInt(FROM.length())))
+                    .append("|").append(FROM).append("/Patient/").append(i).append('"');
+        }
+        String expected = body.toString().replace(FROM + "/", TO + "/");
+
+        for (int readSize : new int[] {1, 3, 64, 8192}) {
+            assertThat(rewrite(body.toString(), readSize)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aBodyEndingInAPrefixOfThePattern_isPassedWhole() throws IOException {
+        String body = "abc" + FROM.substring(0, 20);
+
+        assertThat(rewrite(body, 5)).isEqualTo(body);
+    }
+
+    /** Reads through a source that hands out at most {@code readSize} bytes per call. */
+    private static String rewrite(String body, int readSize) throws IOException {
+        InputStream source = new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, readSize));
+            }
+        };
+        try (InputStream in = new UrlRewritingInputStream(source, FROM.getBytes(StandardCharsets.UTF_8),
+                TO.getBytes(StandardCharsets.UTF_8))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
