@@ -67,10 +67,14 @@ class GatewayProcessIT {
 
         gateway.destroy();
         assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        gateway = launch();
+        Files.writeString(logFile, "");
+        gateway = launch(Map.of("FHIRLINK_LOG_FORMAT", "json"));
 
         HttpResponse<String> links = HTTP.send(request("/FhirServers/aadfhirrecord").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(links.body()).contains("\"fhirDatabaseDisplayName\":\"survivor\"");
+        // the second start logged JSON lines
+        assertThat(Files.readAllLines(logFile)).filteredOn(l -> l.contains("data lives in"))
+                .singleElement().satisfies(l -> assertThat(l).startsWith("{").contains("\"message\":"));
     }
 
     @Test
@@ -125,6 +129,10 @@ class GatewayProcessIT {
     }
 
     private static Process launch() throws Exception {
+        return launch(Map.of());
+    }
+
+    private static Process launch(Map<String, String> extraEnv) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", System.getProperty("fhirlink.jar", "target/fhir-link.jar")));
@@ -142,6 +150,7 @@ class GatewayProcessIT {
         env.put("FHIRLINK_ALLOWED_FHIR_HOSTS", "127.0.0.1");
         env.put("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "true");
         env.put("FHIRLINK_TRUSTSTORE", TestCertificates.trustPem().toString());
+        env.putAll(extraEnv);
         Process process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
