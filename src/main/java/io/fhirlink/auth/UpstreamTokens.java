@@ -165,7 +165,14 @@ public final class UpstreamTokens {
         return cache.synchronous().estimatedSize();
     }
 
+    /** Name, version and creation time: a name deleted and registered again starts over at version 1. */
     private static String cacheKey(Link link) {
-        return link.displayName() + "@" + link.version();
+        return link.displayName() + "@" + link.version() + "@"
+                + (link.createdAt() == null ? 0 : link.createdAt().toInstant().toEpochMilli());
+    }
+
+    /** Forget every token (after missed change notifications nothing cached can be trusted). */
+    public void forgetAll() {
+        cache.synchronous().invalidateAll();
     }
 }

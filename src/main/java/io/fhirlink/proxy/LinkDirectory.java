@@ -95,6 +95,7 @@ public final class LinkDirectory {
 
     public void evictAll() {
         links.invalidateAll();
+        tokens.forgetAll();
     }
 
     public long databaseLookups() {

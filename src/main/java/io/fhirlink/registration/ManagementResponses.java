@@ -8,6 +8,7 @@ import io.fhirlink.Link;
 import io.fhirlink.LinkRows;
 import io.fhirlink.PublicBaseUrl;
 import io.fhirlink.auth.Caller;
+import io.fhirlink.ops.RequestLog;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -39,8 +40,8 @@ public final class ManagementResponses {
     public void created(Exchange exchange) throws Exception {
         Link link = rows.toLinkWithoutSecret((Map<String, Object>) exchange.getMessage().getBody(Map.class));
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        AUDIT.info("link created name={} organization={} subject={} endpoint={}",
-                link.displayName(), caller.organization(), caller.subject(), link.endpoint());
+        AUDIT.info("link created name={} organization={} subject={} endpoint={} requestId={}",
+                link.displayName(), caller.organization(), caller.subject(), link.endpoint(), requestId(exchange));
         String base = publicBaseUrl.of(exchange);
         write(exchange, 201, json.writeValueAsBytes(view(link, base)));
         exchange.getMessage().setHeader("Location", base + COLLECTION_PATH + "/" + link.displayName());
@@ -63,8 +64,9 @@ public final class ManagementResponses {
     public void updated(Exchange exchange) throws Exception {
         Link link = rows.toLinkWithoutSecret((Map<String, Object>) exchange.getMessage().getBody(Map.class));
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        AUDIT.info("link updated name={} organization={} subject={} endpoint={} clientId={} version={}",
-                link.displayName(), caller.organization(), caller.subject(), link.endpoint(), link.clientId(), link.version());
+        AUDIT.info("link updated name={} organization={} subject={} endpoint={} clientId={} version={} requestId={}",
+                link.displayName(), caller.organization(), caller.subject(), link.endpoint(), link.clientId(), link.version(),
+                requestId(exchange));
         write(exchange, 200, json.writeValueAsBytes(view(link, publicBaseUrl.of(exchange))));
         exchange.getMessage().setHeader("ETag", etag(link));
     }
@@ -87,8 +89,8 @@ public final class ManagementResponses {
             throw notFound(exchange);
         }
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        AUDIT.info("link deleted name={} organization={} subject={}",
-                exchange.getMessage().getHeader("displayName"), caller.organization(), caller.subject());
+        AUDIT.info("link deleted name={} organization={} subject={} requestId={}",
+                exchange.getMessage().getHeader("displayName"), caller.organization(), caller.subject(), requestId(exchange));
         Message message = exchange.getMessage();
         message.getHeaders().clear();
         message.setBody(null);
@@ -114,6 +116,12 @@ public final class ManagementResponses {
     static GatewayException notFound(Exchange exchange) {
         return GatewayException.notFound("No link named '" + exchange.getMessage().getHeader("displayName")
                 + "' exists for your organization.");
+    }
+
+    /** The request id the access log uses ({@code X-Request-Id} or generated), so audit and access lines join. */
+    private static Object requestId(Exchange exchange) {
+        Object id = exchange.getProperty(RequestLog.REQUEST_ID);
+        return id == null ? "-" : id;
     }
 
     static String etag(Link link) {
