@@ -32,6 +32,12 @@ import org.apache.camel.spi.Registry;
  */
 public final class GatewayBeans implements CamelConfiguration {
 
+    /**
+     * How long a cached link is trusted without a change notification: the backstop for a notification lost while
+     * this replica was subscribed (after a reconnect every cached link is dropped anyway).
+     */
+    static final Duration LINK_CACHE_TTL = Duration.ofMinutes(5);
+
     private final Settings settings;
     private final Database database;
 
@@ -63,7 +69,7 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows));
 
         registry.bind("fhirRequestParser", new FhirRequestParser());
-        LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, Duration.ofSeconds(60));
+        LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, LINK_CACHE_TTL);
         registry.bind("linkDirectory", linkDirectory);
         registry.bind("upstreamRequest", new UpstreamRequest(tokens));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));

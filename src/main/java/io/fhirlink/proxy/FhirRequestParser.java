@@ -11,6 +11,10 @@ import org.apache.camel.Exchange;
  */
 public final class FhirRequestParser {
 
+    /** The HTTP methods of FHIR's RESTful API. */
+    static final java.util.Set<String> FHIR_METHODS = new java.util.LinkedHashSet<>(
+            java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
+
     public void parse(Exchange exchange) {
         String uri = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
         String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
@@ -32,8 +36,14 @@ public final class FhirRequestParser {
             throw GatewayException.badRequest("The query string holds control characters.");
         }
         refuseUnsupported(path);
+        String verb = method == null ? "GET" : method.toUpperCase(Locale.ROOT);
+        if (!FHIR_METHODS.contains(verb)) {
+            throw new GatewayException(405, "not-supported", "Method not allowed",
+                    "FHIR does not use the HTTP method " + verb.replaceAll("[^A-Z]", "?") + ".")
+                    .withHeader("Allow", String.join(", ", FHIR_METHODS));
+        }
         return new FhirRequest(name.toLowerCase(Locale.ROOT), path, rawQuery == null || rawQuery.isEmpty() ? null : rawQuery,
-                method == null ? "GET" : method.toUpperCase(Locale.ROOT));
+                verb);
     }
 
     private static void refuseEscapes(String rawPath) {

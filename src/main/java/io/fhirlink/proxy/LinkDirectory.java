@@ -54,6 +54,8 @@ public final class LinkDirectory {
                         return current;
                     }
                 })
+                // a link in use is re-read in the background before it expires: no request waits for the database
+                .refreshAfterWrite(ttl.dividedBy(2))
                 .recordStats()
                 .build(this::load);
     }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
 
 /**
  * Shapes the message that camel-http sends to the linked FHIR server: the link's Azure token, the method, the
@@ -100,7 +101,8 @@ public final class UpstreamRequest {
         if (contentType != null) {
             message.setHeader(Exchange.CONTENT_TYPE, contentType.toString());
         }
-        message.setHeader(Exchange.HTTP_METHOD, request.method());
+        // the enum camel-http wants: a String would be converted through a registry scan on every request
+        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.valueOf(request.method()));
         message.setHeader(Exchange.HTTP_PATH, request.path());
         if (request.rawQuery() != null) {
             message.setHeader(Exchange.HTTP_RAW_QUERY, request.rawQuery());

@@ -59,10 +59,10 @@ public final class UpstreamResponse {
             body = bufferIfSmall(stream);
         }
         if (body != null && isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
-            InputStream in = body instanceof InputStream stream ? stream : new ByteArrayInputStream((byte[]) body);
-            InputStream rewritten = new UrlRewritingInputStream(in,
-                    upstreamBase.getBytes(StandardCharsets.UTF_8), gatewayBase.getBytes(StandardCharsets.UTF_8));
-            body = body instanceof byte[] ? rewritten.readAllBytes() : rewritten;
+            byte[] from = upstreamBase.getBytes(StandardCharsets.UTF_8);
+            byte[] to = gatewayBase.getBytes(StandardCharsets.UTF_8);
+            body = body instanceof byte[] bytes ? UrlRewritingInputStream.rewrite(bytes, from, to)
+                    : new UrlRewritingInputStream((InputStream) body, from, to);
         }
         message.setBody(body);
     }

@@ -35,6 +35,47 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         this.window = new byte[from.length + 1];
     }
 
+    /** The same rewrite for a body already in memory; returns the input itself when nothing matches. */
+    public static byte[] rewrite(byte[] body, byte[] from, byte[] to) {
+        int match = indexOf(body, from, 0);
+        if (match < 0) {
+            return body;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(body.length + 16 * (to.length - from.length + 1));
+        int copied = 0;
+        while (match >= 0) {
+            int after = match + from.length;
+            if (after < body.length && continuesHost(body[after])) {
+                match = indexOf(body, from, match + 1);
+                continue;
+            }
+            out.write(body, copied, match - copied);
+            out.write(to, 0, to.length);
+            copied = after;
+            match = indexOf(body, from, after);
+        }
+        out.write(body, copied, body.length - copied);
+        return out.toByteArray();
+    }
+
+    private static int indexOf(byte[] body, byte[] pattern, int from) {
+        byte first = pattern[0];
+        int last = body.length - pattern.length;
+        for (int i = from; i <= last; i++) {
+            if (body[i] != first) {
+                continue;
+            }
+            int k = 1;
+            while (k < pattern.length && body[i + k] == pattern[k]) {
+                k++;
+            }
+            if (k == pattern.length) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];

@@ -38,6 +38,21 @@ class UrlRewritingInputStreamTest {
     }
 
     @Test
+    void inMemoryRewrite_givesTheSameBytesAsTheStream() throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            body.append("{\"fullUrl\":\"").append(FROM).append("/Patient/").append(i).append("\",\"x\":\"")
+                    .append(FROM).append(".evil.example\",\"end\":\"").append(FROM).append('"');
+        }
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+
+        byte[] rewritten = UrlRewritingInputStream.rewrite(bytes, FROM.getBytes(StandardCharsets.UTF_8),
+                TO.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(rewritten, StandardCharsets.UTF_8)).isEqualTo(rewrite(body.toString(), 8192));
+    }
+
+    @Test
     void aBodyEndingInAPrefixOfThePattern_isPassedWhole() throws IOException {
         String body = "abc" + FROM.substring(0, 20);
 
