@@ -67,7 +67,7 @@ public final class CallerAuthenticator {
             throw new IllegalArgumentException("FHIRLINK_CALLER_JWKS_URL", e);
         }
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(
-                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256), keys));
+                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.ES256), keys));
         processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
                 settings.callerAudience(),
                 new JWTClaimsSet.Builder().build(),

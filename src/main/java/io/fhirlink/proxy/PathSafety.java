@@ -31,7 +31,7 @@ public final class PathSafety {
             } catch (IllegalArgumentException e) {
                 return false; // malformed percent-encoding
             }
-            if (hasDotSegment(next)) {
+            if (hasDotSegment(next) || hasLookAlike(next)) {
                 return false;
             }
             if (next.equals(decoded)) {
@@ -57,21 +57,53 @@ public final class PathSafety {
         return true;
     }
 
-    /** A "." or ".." segment between slashes or backslashes, also with path parameters ({@code ..;x}). */
+    /**
+     * A segment between slashes or backslashes that some server reads as "." or "..": dots only ({@code ...} is
+     * {@code ..} once Windows drops trailing dots), dots with trailing spaces ({@code ".. "}), or dots with path
+     * parameters ({@code ..;x}, which Tomcat-style servers read as {@code ..}).
+     */
     private static boolean hasDotSegment(String path) {
         int start = 0;
-        int paramsAt = -1;
         for (int i = 0; i <= path.length(); i++) {
-            if (i < path.length() && path.charAt(i) == ';' && paramsAt < 0) {
-                paramsAt = i;
-            }
             if (i == path.length() || path.charAt(i) == '/' || path.charAt(i) == '\\') {
-                int length = (paramsAt >= 0 ? paramsAt : i) - start;
-                paramsAt = -1;
-                if (length == 1 && path.charAt(start) == '.' || length == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.') {
+                if (isDotSegment(path, start, i)) {
                     return true;
                 }
                 start = i + 1;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isDotSegment(String path, int start, int end) {
+        boolean dot = false;
+        for (int i = start; i < end; i++) {
+            char c = path.charAt(i);
+            if (c == ';') {
+                break; // path parameters: what comes before them is the segment
+            }
+            if (c == '.') {
+                dot = true;
+            } else if (c != ' ' && c != '\t') {
+                return false;
+            }
+        }
+        return dot;
+    }
+
+    /**
+     * Characters some servers fold to '.', '/' or '\\' (Unicode normalisation), and U+FFFD, which stands for bytes
+     * that are not UTF-8 (the overlong {@code %c0%ae} that lenient decoders read as '.'): never needed in a FHIR path.
+     */
+    private static boolean hasLookAlike(String decoded) {
+        for (int i = 0; i < decoded.length(); i++) {
+            switch (decoded.charAt(i)) {
+                case '\uFF0E', '\uFF0F', '\uFF3C', '\u2024', '\u2215', '\u2044', '\uFE52', '\uFE68', '\u2216', '\u29F5',
+                        '\u29F8', '\u29F9', '\uFFFD' -> {
+                    return true;
+                }
+                default -> {
+                }
             }
         }
         return false;

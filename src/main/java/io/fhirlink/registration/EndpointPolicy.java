@@ -29,6 +29,12 @@ public final class EndpointPolicy {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        if (isAmbiguousIpv4(host)) {
+            // 0177.0.0.1 is 177.0.0.1 to Java but 127.0.0.1 to libc and curl; 2130706433 and 0x7f.1 are IPs to some
+            // resolvers only. A link names its server by DNS name or a canonical address, never a spelling that
+            // different parsers read differently.
+            return Optional.of("host '" + host + "' is not a canonical IPv4 address (no leading zeros, hex, or fewer than four parts)");
+        }
         if (!hostAllowed(host)) {
             return Optional.of("host '" + host + "' is not an allowed FHIR server host (allowed: "
                     + String.join(", ", allowedHosts) + ")");
@@ -46,6 +52,17 @@ public final class EndpointPolicy {
             return Optional.of("host '" + host + "' cannot be resolved; check the endpoint's spelling");
         }
         return Optional.empty();
+    }
+
+    private static final java.util.regex.Pattern CANONICAL_IPV4 = java.util.regex.Pattern.compile(
+            "(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    /** Looks like a number to some resolver: only digits, dots and hex, and its last label is not alphabetic. */
+    private static final java.util.regex.Pattern NUMERIC_HOST = java.util.regex.Pattern.compile(
+            "(?:(?:0x[0-9a-f]*|\\d+)\\.?)+");
+
+    static boolean isAmbiguousIpv4(String host) {
+        String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        return NUMERIC_HOST.matcher(h).matches() && !CANONICAL_IPV4.matcher(host).matches();
     }
 
     boolean hostAllowed(String host) {
@@ -83,6 +100,13 @@ public final class EndpointPolicy {
         if ((b[0] & 0xfe) == 0xfc) {
             return false;
         }
+        // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address that a translator or relay will reach
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b) {
+            return isPublicIpv4(java.util.Arrays.copyOfRange(b, 12, 16));
+        }
+        if (b[0] == 0x20 && b[1] == 0x02) {
+            return isPublicIpv4(java.util.Arrays.copyOfRange(b, 2, 6));
+        }
         boolean mapped = true;
         for (int i = 0; i < 10; i++) {
             mapped &= b[i] == 0;
@@ -95,5 +119,13 @@ public final class EndpointPolicy {
             }
         }
         return true;
+    }
+
+    private static boolean isPublicIpv4(byte[] address) {
+        try {
+            return isPublic(InetAddress.getByAddress(address));
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

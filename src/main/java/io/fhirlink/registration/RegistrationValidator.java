@@ -43,7 +43,10 @@ public final class RegistrationValidator {
     private final EndpointPolicy endpointPolicy;
 
     public RegistrationValidator(ObjectMapper json, EndpointPolicy endpointPolicy) {
-        this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        // Duplicate keys and anything after the object are refused: "{...}garbage" or "{...}{...}" is read
+        // differently by different parsers, and only one reading may count.
+        this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.endpointPolicy = endpointPolicy;
     }
 
@@ -213,7 +216,9 @@ public final class RegistrationValidator {
             errors.add(new FieldError(field, "must be a string"));
             return null;
         }
-        String text = value.textValue().trim();
+        // strip(), not trim(): trim() also drops NUL and other control characters at either end, so "name\u0000"
+        // would pass as "name"; only whitespace is forgiven, anything else is judged as sent
+        String text = value.textValue().strip();
         if (text.isEmpty()) {
             if (required) {
                 errors.add(new FieldError(field, "must not be empty"));
