@@ -75,6 +75,7 @@ public final class Database implements AutoCloseable {
     private static EmbeddedPostgres startEmbedded(Settings settings) {
         try {
             Files.createDirectories(settings.embeddedDatabaseDir());
+            stopLeftoverServer(settings.embeddedDatabaseDir());
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
                     .setDataDirectory(settings.embeddedDatabaseDir())
                     .setCleanDataDirectory(false)
@@ -85,6 +86,38 @@ public final class Database implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new ConfigurationException("cannot start the embedded PostgreSQL under FHIRLINK_DATA_DIR="
                     + settings.dataDir() + ": " + rootMessage(e));
+        }
+    }
+
+    /**
+     * A gateway killed without a chance to stop (kill -9, OOM killer, power loss of the container's main process)
+     * leaves its embedded PostgreSQL running, holding the data directory. Ask that orphan to shut down (SIGTERM:
+     * PostgreSQL's smart shutdown, which completes at once without clients and loses nothing committed) and wait.
+     */
+    private static void stopLeftoverServer(java.nio.file.Path dataDir) throws IOException {
+        java.nio.file.Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.isReadable(pidFile)) {
+            return;
+        }
+        String firstLine = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+        long pid;
+        try {
+            pid = Long.parseLong(firstLine);
+        } catch (NumberFormatException e) {
+            return; // not a pid file we understand: let PostgreSQL judge it
+        }
+        java.util.Optional<ProcessHandle> leftover = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        if (leftover.isEmpty()) {
+            return; // stale file of a server that is gone: PostgreSQL removes it itself
+        }
+        LOG.warn("stopping the embedded PostgreSQL (pid {}) left running by a gateway that did not stop cleanly", pid);
+        leftover.get().destroy();
+        try {
+            leftover.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("the leftover embedded PostgreSQL (pid " + pid + ") did not stop; stop it and retry");
         }
     }
 

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,9 +61,6 @@ class GatewayCrashIT {
     }
 
     @Test
-    @Disabled("Database.startEmbedded cannot start after a SIGKILL: the embedded PostgreSQL of the killed gateway "
-            + "outlives it and holds the data directory, so the restart fails with 'cannot start the embedded PostgreSQL "
-            + "under FHIRLINK_DATA_DIR=…: Connection refused' (reported to the owner of Database.java)")
     void killedRightAfterA201_theLinkIsThereAfterARestart() throws Exception {
         HttpResponse<String> created = post("/FhirServers/aadfhirrecord", Hardening.registration("crash-proof", fhir.baseUrl()));
         gateway.destroyForcibly(); // SIGKILL on Linux: nothing of the gateway runs after the 201
