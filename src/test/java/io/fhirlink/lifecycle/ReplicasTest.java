@@ -177,8 +177,11 @@ class ReplicasTest {
     }
 
     private static void created(String body) throws Exception {
+        long notifiedB = listener(b).notifications();
         HttpResponse<String> created = a.send("POST", COLLECTION, a.token(TENANT), body);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        // B hears of the new link (and drops what it knew of the name) before the test warms B's cache
+        waitFor(() -> listener(b).notifications() > notifiedB, Duration.ofSeconds(5), "B notified of the registration");
     }
 
     /** B serves the link and keeps it cached: a second request makes no database look-up. */
