@@ -2,7 +2,7 @@ package io.fhirlink;
 
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.AzureFhirStandIn;
-import io.fhirlink.support.TestCertificates;
+import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -55,16 +54,10 @@ public final class GatewayHarness implements AutoCloseable {
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = StandInVariables.pointingAt(aad);
         env.put("FHIRLINK_HTTP_PORT", Integer.toString(gateway == null ? freePort() : gateway.settings().httpPort()));
         env.put("FHIRLINK_MANAGEMENT_PORT", Integer.toString(gateway == null ? freePort() : gateway.settings().managementPort()));
         env.put("FHIRLINK_DATA_DIR", dataDir.toString());
-        env.put("FHIRLINK_AAD_AUTHORITY_HOST", aad.authorityHost());
-        env.put("FHIRLINK_CALLER_JWKS_URL", aad.jwksUrl());
-        env.put("FHIRLINK_CALLER_ISSUERS", aad.callerIssuer("{tid}"));
-        env.put("FHIRLINK_ALLOWED_FHIR_HOSTS", "127.0.0.1,localhost");
-        env.put("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "true");
-        env.put("FHIRLINK_TRUSTSTORE", TestCertificates.trustPem().toString());
         env.put("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", "3000");
         env.putAll(extraEnv);
         return env;

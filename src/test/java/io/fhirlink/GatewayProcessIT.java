@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.LargeBundleServer;
-import io.fhirlink.support.TestCertificates;
+import io.fhirlink.support.GatewayProcess;
+import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -15,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -133,41 +132,12 @@ class GatewayProcessIT {
     }
 
     private static Process launch(Map<String, String> extraEnv) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", System.getProperty("fhirlink.jar", "target/fhir-link.jar")));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.startsWith("FHIRLINK_"));
+        Map<String, String> env = StandInVariables.pointingAt(aad);
         env.put("FHIRLINK_HTTP_PORT", Integer.toString(port));
         env.put("FHIRLINK_MANAGEMENT_PORT", Integer.toString(GatewayHarness.freePort()));
         env.put("FHIRLINK_DATA_DIR", dataDir.toString());
-        env.put("FHIRLINK_AAD_AUTHORITY_HOST", aad.authorityHost());
-        env.put("FHIRLINK_CALLER_JWKS_URL", aad.jwksUrl());
-        env.put("FHIRLINK_CALLER_ISSUERS", aad.callerIssuer("{tid}"));
-        env.put("FHIRLINK_ALLOWED_FHIR_HOSTS", "127.0.0.1");
-        env.put("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "true");
-        env.put("FHIRLINK_TRUSTSTORE", TestCertificates.trustPem().toString());
         env.putAll(extraEnv);
-        Process process = builder.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            assertThat(process.isAlive()).as("gateway exited: %s", Files.readString(logFile)).isTrue();
-            try {
-                // 401 (not the server's bare 404) means the routes are up
-                int status = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/FhirServers/aadfhirrecord"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 401) {
-                    return process;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("gateway did not start: " + Files.readString(logFile));
+        return GatewayProcess.launch(env, logFile);
     }
 
     private static long count(String text, String pattern) {

@@ -48,23 +48,8 @@ public final class LinkWrites {
 
     /** Route step before the insert. */
     public void bindNewLink(Exchange exchange) {
-        RegistrationRequest request = exchange.getProperty(RegistrationRequest.PROPERTY, RegistrationRequest.class);
-        CapabilityCheck capability = exchange.getProperty(CapabilityCheck.PROPERTY, CapabilityCheck.class);
-        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        Sealed secret = cipher.seal(request.displayName(), request.clientSecret());
-        Message message = exchange.getMessage();
-        message.getHeaders().clear();
-        message.setBody(null);
-        message.setHeader("displayName", request.displayName());
-        message.setHeader("organization", caller.organization());
-        message.setHeader("description", request.description());
-        message.setHeader("endpoint", request.endpoint());
-        message.setHeader("tenantId", request.tenantId());
-        message.setHeader("clientId", request.clientId());
-        message.setHeader("sealedSecret", secret.ciphertext());
-        message.setHeader("secretKeyId", secret.keyId());
-        message.setHeader("fhirVersion", capability == null ? null : capability.fhirVersion());
-        message.setHeader("createdBy", caller.subject());
+        Message message = bindProbedLink(exchange);
+        message.setHeader("createdBy", exchange.getProperty(Caller.PROPERTY, Caller.class).subject());
     }
 
     /**
@@ -72,6 +57,12 @@ public final class LinkWrites {
      * and the version the caller's If-Match names (null: unconditional).
      */
     public void bindLinkUpdate(Exchange exchange) {
+        Message message = bindProbedLink(exchange);
+        message.setHeader("expectedVersion", exchange.getProperty(LinkPreconditions.EXPECTED_VERSION, Long.class));
+    }
+
+    /** The probed settings as the statements' named parameters, with the secret sealed (nothing else kept). */
+    private Message bindProbedLink(Exchange exchange) {
         RegistrationRequest request = exchange.getProperty(RegistrationRequest.PROPERTY, RegistrationRequest.class);
         CapabilityCheck capability = exchange.getProperty(CapabilityCheck.PROPERTY, CapabilityCheck.class);
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
@@ -88,7 +79,7 @@ public final class LinkWrites {
         message.setHeader("sealedSecret", secret.ciphertext());
         message.setHeader("secretKeyId", secret.keyId());
         message.setHeader("fhirVersion", capability == null ? null : capability.fhirVersion());
-        message.setHeader("expectedVersion", exchange.getProperty(LinkPreconditions.EXPECTED_VERSION, Long.class));
+        return message;
     }
 
     /** Route step after the insert: no row back means another registration of the same name won the race. */

@@ -4,7 +4,7 @@ import io.fhirlink.FhirLink;
 import io.fhirlink.Settings;
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.AzureFhirStandIn;
-import io.fhirlink.support.TestCertificates;
+import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -62,17 +62,10 @@ public final class Sandbox implements AutoCloseable {
             fhir = AzureFhirStandIn.start(aad, TENANT);
             Path dataDir = Path.of(variables.getOrDefault("FHIRLINK_DATA_DIR", "data/sandbox")).toAbsolutePath().normalize();
             emptyDataDir(dataDir);
-            Map<String, String> env = new HashMap<>();
+            Map<String, String> env = StandInVariables.pointingAt(aad);
             env.put("FHIRLINK_HTTP_PORT", variables.getOrDefault("FHIRLINK_HTTP_PORT", "8080"));
             env.put("FHIRLINK_MANAGEMENT_PORT", variables.getOrDefault("FHIRLINK_MANAGEMENT_PORT", "9876"));
             env.put("FHIRLINK_DATA_DIR", dataDir.toString());
-            env.put("FHIRLINK_AAD_AUTHORITY_HOST", aad.authorityHost());
-            env.put("FHIRLINK_CALLER_JWKS_URL", aad.jwksUrl());
-            env.put("FHIRLINK_CALLER_ISSUERS", aad.callerIssuer("{tid}"));
-            // The stand-ins listen on loopback: only this machine's addresses are allowed as link endpoints.
-            env.put("FHIRLINK_ALLOWED_FHIR_HOSTS", "127.0.0.1,localhost");
-            env.put("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "true");
-            env.put("FHIRLINK_TRUSTSTORE", TestCertificates.trustPem().toString());
             FhirLink gateway = FhirLink.start(Settings.from(env));
             String token = aad.callerTokenBuilder(TENANT, "newcomer@sandbox")
                     .expiresAt(Instant.now().plus(TOKEN_LIFETIME))
