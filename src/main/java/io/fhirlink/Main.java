@@ -23,12 +23,8 @@ public final class Main {
             }
             gateway = FhirLink.start(settings);
         } catch (Exception e) {
-            ConfigurationException configuration = FailureResponses.find(e, ConfigurationException.class);
-            if (configuration == null) {
-                throw e;
-            }
-            System.err.println("fhir-link: " + configuration.getMessage());
-            System.exit(2);
+            System.err.println("fhir-link: " + startupFailure(e));
+            System.exit(FailureResponses.find(e, ConfigurationException.class) != null ? 2 : 1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -42,6 +38,23 @@ public final class Main {
             }
         }, "fhirlink-shutdown"));
         stopped.await();
+    }
+
+    /** One line that says why the gateway could not start, naming the variable where one is to blame. */
+    static String startupFailure(Exception e) {
+        ConfigurationException configuration = FailureResponses.find(e, ConfigurationException.class);
+        if (configuration != null) {
+            return configuration.getMessage();
+        }
+        if (FailureResponses.find(e, java.net.BindException.class) != null) {
+            return "a port is already in use: check FHIRLINK_HTTP_PORT and FHIRLINK_MANAGEMENT_PORT ("
+                    + FailureResponses.find(e, java.net.BindException.class).getMessage() + ")";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return "start-up failed: " + root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     /** {@code fhir-link <command>}: one-off operations that run against the configured database and exit. */

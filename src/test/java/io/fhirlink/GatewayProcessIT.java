@@ -113,6 +113,22 @@ class GatewayProcessIT {
         assertThat(Files.readString(logFile)).doesNotContain("OutOfMemoryError");
     }
 
+    @Test
+    void missingSecretKeyWithAnExternalDatabase_stopsStartUpWithOneLineNamingTheVariable() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("fhirlink.jar", "target/fhir-link.jar")).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(k -> k.startsWith("FHIRLINK_"));
+        builder.environment().put("FHIRLINK_DB_URL", "jdbc:postgresql://127.0.0.1:1/fhirlink");
+        Process process = builder.start();
+
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(output.lines()).singleElement().satisfies(line -> assertThat(line)
+                .startsWith("fhir-link: FHIRLINK_SECRET_KEY is required when FHIRLINK_DB_URL is set"));
+    }
+
     private static HttpResponse<String> register(String name) throws IOException, InterruptedException {
         String body = """
                 {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s", "tenantId": "%s"}
