@@ -165,6 +165,8 @@ class ReplicasTest {
         int port = original.getPort();
         original.close();
         waitFor(() -> !listener(a.gateway()).listening() && !listener(b).listening(), Duration.ofSeconds(5), "listeners notice");
+        // the embedded PostgreSQL itself is down: readiness follows it
+        waitFor(() -> readiness() == 503, Duration.ofSeconds(15), "readiness DOWN while PostgreSQL is stopped");
         restartedDatabase = EmbeddedPostgres.builder()
                 .setDataDirectory(a.gateway().settings().embeddedDatabaseDir())
                 .setCleanDataDirectory(false)
@@ -174,6 +176,18 @@ class ReplicasTest {
         waitFor(() -> listener(a.gateway()).subscriptions() > subscribedA && listener(b).subscriptions() > subscribedB,
                 Duration.ofSeconds(15), "both listeners subscribe again");
         report("listeners subscribed again after database start", Duration.ofNanos(System.nanoTime() - restarted));
+        waitFor(() -> readiness() == 200, Duration.ofSeconds(15), "readiness UP again without a gateway restart");
+    }
+
+    private static int readiness() {
+        try {
+            return a.http().send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(a.managementUrl() + "/observe/health/ready"))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static void created(String body) throws Exception {
