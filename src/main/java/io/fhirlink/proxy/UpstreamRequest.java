@@ -4,7 +4,10 @@ import io.fhirlink.Link;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
 import io.fhirlink.ops.RequestLog;
+import java.io.Closeable;
+import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -21,6 +24,10 @@ public final class UpstreamRequest {
     public static final String UPSTREAM_BASE = "upstreamBase";
     /** Exchange property with the caller's allow-listed headers, kept for a retry. */
     private static final String FORWARDED_HEADERS = "fhirlink.forwardedHeaders";
+    /** Exchange property with the caller's body, kept for a retry (the message body becomes the first answer). */
+    private static final String REQUEST_BODY = "fhirlink.requestBody";
+    /** Exchange property: whether the request carried an Azure token (the capability read does not). */
+    private static final String TOKEN_SENT = "fhirlink.tokenSent";
 
     private final UpstreamTokens tokens;
 
@@ -59,21 +66,21 @@ public final class UpstreamRequest {
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         tokens.forget(link);
         Object body = exchange.getMessage().getBody();
-        if (body instanceof java.io.Closeable closeable) {
+        if (body instanceof Closeable closeable) {
             try {
                 closeable.close();
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // the connection is discarded by the pool either way
             }
         }
-        exchange.getMessage().setBody(exchange.getProperty("fhirlink.requestBody"));
+        exchange.getMessage().setBody(exchange.getProperty(REQUEST_BODY));
         setHeaders(exchange, tokens.tokenFor(link));
     }
 
     /** True when the FHIR server refused our token and it was not the anonymous capability read. */
     public boolean tokenRejected(Exchange exchange) {
         Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        return status != null && status == 401 && exchange.getProperty("fhirlink.tokenSent", false, Boolean.class);
+        return status != null && status == 401 && exchange.getProperty(TOKEN_SENT, false, Boolean.class);
     }
 
     private AccessToken tokenFor(Exchange exchange, Link link, FhirRequest request) {
@@ -86,15 +93,15 @@ public final class UpstreamRequest {
     private static void setHeaders(Exchange exchange, AccessToken token) {
         Message message = exchange.getMessage();
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
-        if (!exchange.getProperties().containsKey("fhirlink.requestBody")) {
-            exchange.setProperty("fhirlink.requestBody", message.getBody());
+        if (!exchange.getProperties().containsKey(REQUEST_BODY)) {
+            exchange.setProperty(REQUEST_BODY, message.getBody());
         }
         Map<String, Object> forwarded = exchange.getProperty(FORWARDED_HEADERS, Map.class);
         message.getHeaders().clear();
         message.getHeaders().putAll(forwarded);
         Object contentType = forwarded.entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase("content-type")).map(Map.Entry::getValue).findFirst().orElse(null);
-        if (contentType instanceof java.util.List<?> values) {
+        if (contentType instanceof List<?> values) {
             // a repeated Content-Type is ambiguous; the first one is what most servers would read
             contentType = values.isEmpty() ? null : values.get(0);
         }
@@ -111,6 +118,6 @@ public final class UpstreamRequest {
         if (token != null) {
             message.setHeader("Authorization", "Bearer " + token.value());
         }
-        exchange.setProperty("fhirlink.tokenSent", token != null);
+        exchange.setProperty(TOKEN_SENT, token != null);
     }
 }
