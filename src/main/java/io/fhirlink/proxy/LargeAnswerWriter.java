@@ -1,0 +1,96 @@
+package io.fhirlink.proxy;
+
+import io.fhirlink.ops.RequestLog;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a large (streamed) answer to the caller itself, in 256 KB chunks, from the worker thread that already
+ * runs the exchange. platform-http would move it 16 KB at a time, each chunk through another worker-thread hop,
+ * which caps a 200 MB search at a quarter of nginx's rate. Small answers (read whole upstream) are left to
+ * platform-http. Backpressure: the writer waits while Vert.x's write queue is full, so memory stays bounded.
+ * Once platform-http sees the response ended it writes nothing more.
+ */
+public final class LargeAnswerWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LargeAnswerWriter.class);
+    private static final int CHUNK_BYTES = 256 * 1024;
+    private static final long STALLED_CLIENT_SECONDS = 120;
+
+    /** Route step, last: streams the body if it is a stream; otherwise does nothing. */
+    public void write(Exchange exchange) throws InterruptedException {
+        Message message = exchange.getMessage();
+        if (!(message.getBody() instanceof InputStream body) || !(exchange.getIn() instanceof HttpMessage http)) {
+            return;
+        }
+        HttpServerResponse response = http.getResponse();
+        Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        response.setStatusCode(status == null ? 200 : status);
+        for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
+            String name = header.getKey();
+            if (!HeaderPolicy.passBack(name)) {
+                continue;
+            }
+            if (header.getValue() instanceof List<?> values) {
+                response.putHeader(name, values.stream().map(String::valueOf).toList());
+            } else if (header.getValue() != null) {
+                response.putHeader(name, header.getValue().toString());
+            }
+        }
+        response.setChunked(true);
+        try (InputStream in = body) {
+            byte[] chunk = new byte[CHUNK_BYTES];
+            for (int n; (n = in.readNBytes(chunk, 0, chunk.length)) > 0; ) {
+                awaitWritable(response);
+                response.write(Buffer.buffer(Arrays.copyOf(chunk, n)));
+            }
+            response.end();
+        } catch (CallerGone e) {
+            LOG.info("caller stopped reading a streamed answer: {}", e.getMessage());
+            http.getRequest().connection().close();
+        } catch (IOException e) {
+            // Status and headers are gone: the only honest signal left is a broken connection, not a clean end.
+            LOG.warn("linked FHIR server broke off a streamed answer: {}", e.getMessage());
+            exchange.setProperty(RequestLog.FAILURE, "transient");
+            http.getRequest().connection().close();
+        }
+        message.setBody(null);
+    }
+
+    /** The caller closed its connection or stopped reading. */
+    private static final class CallerGone extends IOException {
+        CallerGone(String message) {
+            super(message);
+        }
+    }
+
+    /** Waits while the caller reads slower than the FHIR server answers. */
+    private static void awaitWritable(HttpServerResponse response) throws InterruptedException, CallerGone {
+        while (response.writeQueueFull()) {
+            CountDownLatch drained = new CountDownLatch(1);
+            response.drainHandler(v -> drained.countDown());
+            response.exceptionHandler(e -> drained.countDown());
+            if (!response.writeQueueFull()) {
+                return;
+            }
+            if (!drained.await(STALLED_CLIENT_SECONDS, TimeUnit.SECONDS) || response.closed()) {
+                throw new CallerGone("no progress for " + STALLED_CLIENT_SECONDS + " s");
+            }
+        }
+        if (response.closed()) {
+            throw new CallerGone("connection closed");
+        }
+    }
+}
