@@ -1,11 +1,11 @@
 package io.fhirlink.proxy;
 
 import io.fhirlink.ops.RequestLog;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -51,10 +51,15 @@ public final class LargeAnswerWriter {
         }
         response.setChunked(true);
         try (InputStream in = body) {
-            byte[] chunk = new byte[CHUNK_BYTES];
-            for (int n; (n = in.readNBytes(chunk, 0, chunk.length)) > 0; ) {
+            while (true) {
+                // a fresh array per chunk, handed to Netty without a copy (Buffer.buffer(byte[]) would copy it)
+                byte[] chunk = new byte[CHUNK_BYTES];
+                int n = in.readNBytes(chunk, 0, CHUNK_BYTES);
+                if (n <= 0) {
+                    break;
+                }
                 awaitWritable(response);
-                response.write(Buffer.buffer(Arrays.copyOf(chunk, n)));
+                response.write(Buffer.buffer(Unpooled.wrappedBuffer(chunk, 0, n)));
             }
             response.end();
         } catch (CallerGone e) {

@@ -15,12 +15,12 @@ public final class UrlRewritingInputStream extends FilterInputStream {
 
     private final byte[] from;
     private final byte[] to;
-    private final byte[] chunk = new byte[16 * 1024];
+    private final byte[] chunk = new byte[64 * 1024];
     /** Bytes read but not yet decided: they may be the start of a match. */
     private final byte[] window;
     private int windowLength;
     /** Decided bytes waiting to be handed out. */
-    private byte[] out = new byte[32 * 1024];
+    private byte[] out = new byte[80 * 1024];
     private int outStart;
     private int outEnd;
     private boolean sourceDone;
