@@ -24,16 +24,10 @@ public final class Database implements AutoCloseable {
 
     private final EmbeddedPostgres embedded;
     private final HikariDataSource dataSource;
-    private final String url;
-    private final String user;
-    private final String password;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource, String url, String user, String password) {
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
         this.embedded = embedded;
         this.dataSource = dataSource;
-        this.url = url;
-        this.user = user;
-        this.password = password;
     }
 
     public static Database open(Settings settings) {
@@ -66,10 +60,10 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             dataSource.close();
             closeQuietly(embedded);
-            throw new ConfigurationException("cannot prepare the database at " + redact(url) + ": " + rootMessage(e)
+            throw new ConfigurationException("cannot prepare the database at " + redact(url) + ": " + Throwables.rootMessage(e)
                     + (settings.embeddedDatabase() ? "" : " (check FHIRLINK_DB_URL, FHIRLINK_DB_USER, FHIRLINK_DB_PASSWORD)"));
         }
-        return new Database(embedded, dataSource, url, user, password);
+        return new Database(embedded, dataSource);
     }
 
     private static EmbeddedPostgres startEmbedded(Settings settings) {
@@ -85,7 +79,7 @@ public final class Database implements AutoCloseable {
             return pg;
         } catch (IOException | RuntimeException e) {
             throw new ConfigurationException("cannot start the embedded PostgreSQL under FHIRLINK_DATA_DIR="
-                    + settings.dataDir() + ": " + rootMessage(e));
+                    + settings.dataDir() + ": " + Throwables.rootMessage(e));
         }
     }
 
@@ -132,9 +126,10 @@ public final class Database implements AutoCloseable {
     public Connection openDedicatedConnection(Properties driverProperties) throws SQLException {
         Properties properties = new Properties();
         properties.putAll(driverProperties);
-        properties.setProperty("user", user);
-        properties.setProperty("password", password);
-        return DriverManager.getConnection(url, properties);
+        // the pool's own settings: one source for where the database is
+        properties.setProperty("user", dataSource.getUsername());
+        properties.setProperty("password", dataSource.getPassword());
+        return DriverManager.getConnection(dataSource.getJdbcUrl(), properties);
     }
 
     /**
@@ -170,13 +165,5 @@ public final class Database implements AutoCloseable {
 
     private static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

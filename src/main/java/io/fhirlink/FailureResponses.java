@@ -1,21 +1,19 @@
 package io.fhirlink;
 
+import static io.fhirlink.Throwables.find;
+import static io.fhirlink.Throwables.oneLine;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.fhir.OperationOutcomes;
 import io.fhirlink.ops.RequestLog;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
+import io.fhirlink.proxy.UpstreamFailures;
+import java.io.IOException;
 import java.sql.SQLException;
-import javax.net.ssl.SSLException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.apache.hc.client5.http.HttpHostConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,60 +88,18 @@ public final class FailureResponses {
             return new GatewayException(503, "transient", "Service unavailable",
                     "The link store is unavailable right now; try again shortly.").withHeader("Retry-After", "5");
         }
-        if (find(caught, SocketTimeoutException.class) != null && find(caught, ConnectTimeoutException.class) == null) {
+        if (UpstreamFailures.isResponseTimeout(caught)) {
             LOG.warn("{} request: linked FHIR server too slow: {}", api, oneLine(caught));
             return new GatewayException(504, "timeout", "Gateway timeout",
                     "The linked FHIR server did not answer in time.");
         }
-        if (find(caught, UnknownHostException.class) != null || find(caught, HttpHostConnectException.class) != null
-                || find(caught, ConnectException.class) != null || find(caught, NoRouteToHostException.class) != null
-                || find(caught, ConnectTimeoutException.class) != null || find(caught, SSLException.class) != null
-                || find(caught, java.io.IOException.class) != null) {
+        if (find(caught, IOException.class) != null) { // refused, unknown host, TLS, reset: no usable answer
             LOG.warn("{} request: linked FHIR server unreachable: {}", api, oneLine(caught));
             return new GatewayException(502, "transient", "Bad gateway",
-                    "The linked FHIR server could not be reached (" + reason(caught) + ").");
+                    "The linked FHIR server could not be reached (" + UpstreamFailures.unreachableReason(caught) + ").");
         }
         LOG.error("{} request failed unexpectedly: {}", api, oneLine(caught));
         return new GatewayException(500, "exception", "Internal error",
                 "The gateway failed unexpectedly; the failure is logged.");
-    }
-
-    private static String reason(Throwable t) {
-        if (find(t, io.fhirlink.proxy.UpstreamConnections.PrivateAddressRefused.class) != null) {
-            return "its host resolves to a private or local address, which links may not reach";
-        }
-        if (find(t, UnknownHostException.class) != null) {
-            return "host name not found";
-        }
-        if (find(t, SSLException.class) != null) {
-            return "TLS handshake failed";
-        }
-        if (find(t, ConnectTimeoutException.class) != null) {
-            return "connection timed out";
-        }
-        if (find(t, ConnectException.class) != null || find(t, HttpHostConnectException.class) != null) {
-            return "connection refused";
-        }
-        return "connection failed";
-    }
-
-    static String oneLine(Throwable t) {
-        if (t == null) {
-            return "unknown";
-        }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getName() + ": " + root.getMessage();
-    }
-
-    public static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return type.cast(c);
-            }
-        }
-        return null;
     }
 }

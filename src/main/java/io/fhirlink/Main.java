@@ -1,6 +1,7 @@
 package io.fhirlink;
 
 import io.fhirlink.links.SecretReencryption;
+import java.net.BindException;
 import java.util.concurrent.CountDownLatch;
 
 /** Runs the gateway until the process is stopped. */
@@ -24,7 +25,7 @@ public final class Main {
             gateway = FhirLink.start(settings);
         } catch (Exception e) {
             System.err.println("fhir-link: " + startupFailure(e));
-            System.exit(FailureResponses.find(e, ConfigurationException.class) != null ? 2 : 1);
+            System.exit(Throwables.find(e, ConfigurationException.class) != null ? 2 : 1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -42,19 +43,16 @@ public final class Main {
 
     /** One line that says why the gateway could not start, naming the variable where one is to blame. */
     static String startupFailure(Exception e) {
-        ConfigurationException configuration = FailureResponses.find(e, ConfigurationException.class);
+        ConfigurationException configuration = Throwables.find(e, ConfigurationException.class);
         if (configuration != null) {
             return configuration.getMessage();
         }
-        if (FailureResponses.find(e, java.net.BindException.class) != null) {
+        if (Throwables.find(e, BindException.class) != null) {
             return "a port is already in use: check FHIRLINK_HTTP_PORT and FHIRLINK_MANAGEMENT_PORT ("
-                    + FailureResponses.find(e, java.net.BindException.class).getMessage() + ")";
+                    + Throwables.find(e, BindException.class).getMessage() + ")";
         }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return "start-up failed: " + root.getClass().getSimpleName() + ": " + root.getMessage();
+        Throwable root = Throwables.root(e);
+        return "start-up failed: " + root.getClass().getSimpleName() + ": " + Throwables.rootMessage(root);
     }
 
     /** {@code fhir-link <command>}: one-off operations that run against the configured database and exit. */
@@ -67,7 +65,7 @@ public final class Main {
         try {
             return SecretReencryption.runCommand(Settings.fromEnvironment(), System.out);
         } catch (Exception e) {
-            ConfigurationException configuration = FailureResponses.find(e, ConfigurationException.class);
+            ConfigurationException configuration = Throwables.find(e, ConfigurationException.class);
             System.err.println("fhir-link: reencrypt-secrets failed, nothing changed: "
                     + (configuration != null ? configuration.getMessage() : e.getMessage()));
             return configuration != null ? 2 : 1;

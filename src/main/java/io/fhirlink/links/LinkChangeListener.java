@@ -1,5 +1,6 @@
 package io.fhirlink.links;
 
+import io.fhirlink.Throwables;
 import io.fhirlink.proxy.LinkDirectory;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -128,7 +129,7 @@ public final class LinkChangeListener extends ServiceSupport {
                 }
                 if (!outageLogged) {
                     LOG.warn("link change notifications interrupted ({}); reconnecting, cached links expire by TTL meanwhile",
-                            oneLine(e));
+                            Throwables.rootMessage(e));
                     outageLogged = true;
                 }
             } finally {
@@ -183,10 +184,5 @@ public final class LinkChangeListener extends ServiceSupport {
             Thread.currentThread().interrupt();
             return false;
         }
-    }
-
-    private static String oneLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replaceAll("[\\r\\n]+", " ");
     }
 }

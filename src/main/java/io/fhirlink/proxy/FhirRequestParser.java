@@ -1,7 +1,10 @@
 package io.fhirlink.proxy;
 
 import io.fhirlink.GatewayException;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.camel.Exchange;
 
 /**
@@ -12,8 +15,8 @@ import org.apache.camel.Exchange;
 public final class FhirRequestParser {
 
     /** The HTTP methods of FHIR's RESTful API. */
-    static final java.util.Set<String> FHIR_METHODS = new java.util.LinkedHashSet<>(
-            java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
+    static final Set<String> FHIR_METHODS = new LinkedHashSet<>(
+            List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
 
     public void parse(Exchange exchange) {
         String uri = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
@@ -46,6 +49,10 @@ public final class FhirRequestParser {
                 verb);
     }
 
+    /**
+     * {@link RawPathGuard} refuses such paths before routing; checked again here with the same {@link PathSafety}
+     * because the guard is installed on the router only once the routes have started.
+     */
     private static void refuseEscapes(String rawPath) {
         if (rawPath.startsWith("/") || !PathSafety.isSafe(rawPath)) {
             throw pathRefused();

@@ -21,23 +21,8 @@ public final class RawPathGuard implements Handler<RoutingContext> {
         for (VertxPlatformHttpRouter router : camel.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
             if (!router.isManagementServer()) {
                 router.route().order(Integer.MIN_VALUE).handler(new RawPathGuard());
-                router.route().order(Integer.MIN_VALUE).failureHandler(RawPathGuard::cutBrokenAnswer);
             }
         }
-    }
-
-    /**
-     * A streamed answer whose source fails after the status and headers went out (the FHIR server dropped the
-     * connection mid-body) can no longer become an error answer. Without this the caller's connection would stay
-     * open, waiting forever for the rest; closing it makes the truncation visible (no final chunk), as the
-     * FHIR server's own failure would have been.
-     */
-    static void cutBrokenAnswer(RoutingContext ctx) {
-        if (ctx.response().headWritten() && !ctx.response().ended()) {
-            ctx.request().connection().close();
-            return;
-        }
-        ctx.next();
     }
 
     @Override

@@ -2,22 +2,18 @@ package io.fhirlink.registration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fhirlink.FailureResponses;
 import io.fhirlink.GatewayException;
 import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.auth.Caller;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
+import io.fhirlink.proxy.UpstreamFailures;
 import io.fhirlink.proxy.UpstreamRequest;
 import java.io.InputStream;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.util.Optional;
-import javax.net.ssl.SSLException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.hc.client5.http.ConnectTimeoutException;
 
 /**
  * The registration probe, in the order the route calls it: read the anonymous CapabilityStatement, resolve the
@@ -77,19 +73,8 @@ public final class ServerProbe {
     public void unreachable(Exchange exchange) {
         String endpoint = registration(exchange).endpoint();
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String why;
-        if (FailureResponses.find(failure, SocketTimeoutException.class) != null
-                && FailureResponses.find(failure, ConnectTimeoutException.class) == null) {
-            why = "did not answer in time";
-        } else if (FailureResponses.find(failure, UnknownHostException.class) != null) {
-            why = "could not be reached: its host name was not found";
-        } else if (FailureResponses.find(failure, SSLException.class) != null) {
-            why = "could not be reached: the TLS handshake failed (is its certificate valid?)";
-        } else if (FailureResponses.find(failure, ConnectTimeoutException.class) != null) {
-            why = "could not be reached: the connection timed out";
-        } else {
-            why = "could not be reached: the connection was refused or dropped";
-        }
+        String why = UpstreamFailures.isResponseTimeout(failure) ? "did not answer in time"
+                : "could not be reached (" + UpstreamFailures.unreachableReason(failure) + ")";
         throw probeFailed("The FHIR server at " + endpoint + " " + why + ", so it could not be checked and the link was not saved. "
                 + "Check fhirServerEndpoint and that the FHIR service is running and reachable from the gateway.");
     }
