@@ -87,19 +87,16 @@ public final class GatewayBeans implements CamelConfiguration {
         // lifecycle (issue 5)
         registry.bind("linkPreconditions", new LinkPreconditions());
         registry.bind("openApiDocument", new OpenApiDocument());
-        LinkChangeListener linkChanges = new LinkChangeListener(database::openDedicatedConnection,
-                registry.lookupByNameAndType("linkDirectory", LinkDirectory.class), database::evictPooledConnections);
+        LinkChangeListener linkChanges = new LinkChangeListener(database::openDedicatedConnection, linkDirectory,
+                database::evictPooledConnections);
         registry.bind("linkChangeListener", linkChanges);
-        try {
-            camel.addService(linkChanges); // started with the context, stopped with it
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot add the link change listener", e);
-        }
+        addService(camel, linkChanges);
     }
 
+    /** Started with the context, stopped with it. */
     private static void addService(CamelContext camel, Object service) {
         try {
-            camel.addService(service, true, true);
+            camel.addService(service);
         } catch (Exception e) {
             throw new IllegalStateException("cannot add " + service.getClass().getSimpleName(), e);
         }

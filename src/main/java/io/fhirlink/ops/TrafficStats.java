@@ -48,6 +48,8 @@ public final class TrafficStats {
         final LongAdder badGateway = new LongAdder();
         final LongAdder timeout = new LongAdder();
         final LongAdder security = new LongAdder();
+        /** The Micrometer timer of each status class, made on first use. */
+        final Timer[] timers = new Timer[5];
 
         @Override
         public long getRequests() {
@@ -91,7 +93,6 @@ public final class TrafficStats {
     }
 
     private final Map<String, LinkTraffic> links = new ConcurrentHashMap<>();
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
     private final String jmxPrefix;
     private volatile MeterRegistry meters;
@@ -121,14 +122,20 @@ public final class TrafficStats {
         }
         MeterRegistry registry = meters;
         if (registry != null) {
-            timers.computeIfAbsent(link + "|" + statusClass, k -> Timer.builder("fhirlink.proxy.requests")
-                    .description("Requests proxied to linked FHIR servers")
-                    .tag("link", link)
-                    .tag("status_class", statusClass + "xx")
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1))
-                    .maximumExpectedValue(Duration.ofSeconds(60))
-                    .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+            Timer timer = traffic.timers[statusClass - 1];
+            if (timer == null) {
+                // Micrometer returns the one registered timer for the same name and tags: a race makes no duplicate
+                timer = Timer.builder("fhirlink.proxy.requests")
+                        .description("Requests proxied to linked FHIR servers")
+                        .tag("link", link)
+                        .tag("status_class", statusClass + "xx")
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1))
+                        .maximumExpectedValue(Duration.ofSeconds(60))
+                        .register(registry);
+                traffic.timers[statusClass - 1] = timer;
+            }
+            timer.record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
@@ -30,7 +29,6 @@ public final class LinkDirectory {
     private final LinkRows rows;
     private final UpstreamTokens tokens;
     private final LoadingCache<String, Optional<Link>> links;
-    private final AtomicLong databaseLookups = new AtomicLong();
 
     public LinkDirectory(ProducerTemplate template, LinkRows rows, UpstreamTokens tokens, Duration ttl) {
         this.template = template;
@@ -100,8 +98,9 @@ public final class LinkDirectory {
         tokens.forgetAll();
     }
 
+    /** Reads of the database: every load and background refresh of the cache. */
     public long databaseLookups() {
-        return databaseLookups.get();
+        return links.stats().loadCount();
     }
 
     public CacheStats stats() {
@@ -114,7 +113,6 @@ public final class LinkDirectory {
 
     @SuppressWarnings("unchecked")
     private Optional<Link> load(String displayName) {
-        databaseLookups.incrementAndGet();
         Object row = template.requestBodyAndHeader(FIND_LINK_ROUTE, null, "displayName", displayName);
         return row instanceof Map<?, ?> map ? Optional.of(rows.toLink((Map<String, Object>) map)) : Optional.empty();
     }
