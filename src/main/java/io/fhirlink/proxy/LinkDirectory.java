@@ -58,17 +58,25 @@ public final class LinkDirectory {
                 .build(this::load);
     }
 
-    /** Route step: the link named in the request, owned by the caller, into {@link Link#PROPERTY}; else 404. */
+    /** Route step: the link named in the request into {@link Link#PROPERTY}; else 404. */
     public void resolve(Exchange exchange) {
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
+        exchange.setProperty(Link.PROPERTY, find(request.displayName()).orElseThrow(() -> unknown(request.displayName())));
+    }
+
+    /**
+     * Route step: the caller's organization must own the link (the CapabilityStatement may be read anonymously).
+     * Another organization's link answers exactly like an unknown one: no existence leak.
+     */
+    public void authorize(Exchange exchange) {
+        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        Link link = find(request.displayName()).orElseThrow(() -> unknown(request.displayName()));
-        // Another organization's link answers exactly like an unknown one: no existence leak.
+        Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         boolean anonymousCapabilityRead = caller == null && request.isCapabilityStatement();
         if (!anonymousCapabilityRead && (caller == null || !caller.organization().equals(link.organization()))) {
+            exchange.removeProperty(Link.PROPERTY);
             throw unknown(request.displayName());
         }
-        exchange.setProperty(Link.PROPERTY, link);
     }
 
     public Optional<Link> find(String displayName) {

@@ -35,10 +35,9 @@ public final class UpstreamRequest {
         this.tokens = tokens;
     }
 
-    /** Route step: the upstream request, with a token from the cache (or one new token request). */
+    /** Route step: the upstream request: method, path, raw query, body and the allow-listed headers. */
     public void prepare(Exchange exchange) {
         Message message = exchange.getMessage();
-        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
 
         Map<String, Object> forwarded = new HashMap<>();
@@ -55,7 +54,22 @@ public final class UpstreamRequest {
         }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
         exchange.setProperty(UPSTREAM_BASE, link.endpoint());
-        setHeaders(exchange, tokenFor(exchange, link, request));
+        setHeaders(exchange);
+    }
+
+    /**
+     * Route step: the link's Azure token, from the cache or from one token request however many callers wait. The
+     * CapabilityStatement is anonymous on Azure: reading it needs no token, so it works even while the link's
+     * credentials are broken.
+     */
+    public void attachToken(Exchange exchange) {
+        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
+        AccessToken token = request.isCapabilityStatement() ? null
+                : tokens.tokenFor(exchange.getProperty(Link.PROPERTY, Link.class));
+        if (token != null) {
+            exchange.getMessage().setHeader("Authorization", "Bearer " + token.value());
+        }
+        exchange.setProperty(TOKEN_SENT, token != null);
     }
 
     /**
@@ -74,7 +88,8 @@ public final class UpstreamRequest {
             }
         }
         exchange.getMessage().setBody(exchange.getProperty(REQUEST_BODY));
-        setHeaders(exchange, tokens.tokenFor(link));
+        setHeaders(exchange);
+        attachToken(exchange);
     }
 
     /** True when the FHIR server refused our token and it was not the anonymous capability read. */
@@ -83,14 +98,8 @@ public final class UpstreamRequest {
         return status != null && status == 401 && exchange.getProperty(TOKEN_SENT, false, Boolean.class);
     }
 
-    private AccessToken tokenFor(Exchange exchange, Link link, FhirRequest request) {
-        // The CapabilityStatement is anonymous on Azure: reading it needs no token, so it works even while the
-        // link's credentials are broken.
-        return request.isCapabilityStatement() ? null : tokens.tokenFor(link);
-    }
-
     @SuppressWarnings("unchecked")
-    private static void setHeaders(Exchange exchange, AccessToken token) {
+    private static void setHeaders(Exchange exchange) {
         Message message = exchange.getMessage();
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         if (!exchange.getProperties().containsKey(REQUEST_BODY)) {
@@ -115,9 +124,5 @@ public final class UpstreamRequest {
             message.setHeader(Exchange.HTTP_RAW_QUERY, request.rawQuery());
             message.setHeader(Exchange.HTTP_QUERY, request.rawQuery());
         }
-        if (token != null) {
-            message.setHeader("Authorization", "Bearer " + token.value());
-        }
-        exchange.setProperty(TOKEN_SENT, token != null);
     }
 }
