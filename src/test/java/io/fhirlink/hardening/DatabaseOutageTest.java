@@ -7,14 +7,11 @@ import static io.fhirlink.hardening.Hardening.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.support.TcpProxy;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.fhirlink.support.RelayedDatabase;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterAll;
@@ -30,20 +27,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90)
 class DatabaseOutageTest {
 
-    private static EmbeddedPostgres postgres;
-    private static TcpProxy databaseLink;
+    private static RelayedDatabase databaseLink;
     private static GatewayHarness harness;
 
     @BeforeAll
     static void start() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-        databaseLink = new TcpProxy(postgres.getPort());
-        byte[] key = new byte[32];
-        new java.security.SecureRandom().nextBytes(key);
-        harness = GatewayHarness.start(Map.of(
-                "FHIRLINK_DB_URL", "jdbc:postgresql://127.0.0.1:" + databaseLink.port() + "/postgres?connectTimeout=2&socketTimeout=5",
-                "FHIRLINK_DB_USER", "postgres",
-                "FHIRLINK_SECRET_KEY", Base64.getEncoder().encodeToString(key)));
+        databaseLink = RelayedDatabase.start();
+        harness = GatewayHarness.start(databaseLink.variables());
         assertThat(harness.register("cached").statusCode()).isEqualTo(201);
         assertThat(harness.register("removable").statusCode()).isEqualTo(201);
     }
@@ -52,7 +42,6 @@ class DatabaseOutageTest {
     static void stop() throws Exception {
         harness.close();
         databaseLink.close();
-        postgres.close();
     }
 
     @Test

@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
 import io.fhirlink.support.LogCapture;
-import io.fhirlink.support.TcpProxy;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.fhirlink.support.RelayedDatabase;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.rmi.registry.LocateRegistry;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.MBeanServerConnection;
@@ -35,8 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class OperationsTest {
 
-    private static EmbeddedPostgres postgres;
-    private static TcpProxy databaseLink;
+    private static RelayedDatabase databaseLink;
     private static GatewayHarness harness;
     private static JMXConnectorServer jmxServer;
     private static JMXConnector jmx;
@@ -44,14 +40,8 @@ class OperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-        databaseLink = new TcpProxy(postgres.getPort());
-        byte[] key = new byte[32];
-        new java.security.SecureRandom().nextBytes(key);
-        harness = GatewayHarness.start(Map.of(
-                "FHIRLINK_DB_URL", "jdbc:postgresql://127.0.0.1:" + databaseLink.port() + "/postgres?connectTimeout=2&socketTimeout=5",
-                "FHIRLINK_DB_USER", "postgres",
-                "FHIRLINK_SECRET_KEY", Base64.getEncoder().encodeToString(key)));
+        databaseLink = RelayedDatabase.start();
+        harness = GatewayHarness.start(databaseLink.variables());
         logs.attach();
         assertThat(harness.register("ops").statusCode()).isEqualTo(201);
 
@@ -70,7 +60,6 @@ class OperationsTest {
         jmxServer.stop();
         harness.close();
         databaseLink.close();
-        postgres.close();
     }
 
     @Test
