@@ -7,20 +7,23 @@ import java.util.Arrays;
 
 /**
  * Streams a response body while replacing the upstream base URL with the gateway's, so Bundle links, fullUrls and
- * the CapabilityStatement's implementation.url point at the gateway. Works on bytes through a window of the
- * pattern's length: large search results pass without being held whole. A match counts only when the next byte
- * cannot continue a host name ({@code https://a.example} must not rewrite {@code https://a.example.org}).
+ * the CapabilityStatement's implementation.url point at the gateway. Works a chunk at a time: matches are found with
+ * a Boyer-Moore-Horspool scan (it looks at a fraction of the bytes: a 200 MB search is mostly not URLs), the runs
+ * between them are copied whole, and only a possible match cut off at the end of a chunk waits for the next one. Large search results pass without being held whole. A match counts only when the
+ * next byte cannot continue a host name ({@code https://a.example} must not rewrite {@code https://a.example.org}).
  */
 public final class UrlRewritingInputStream extends FilterInputStream {
 
+    private static final int CHUNK_BYTES = 64 * 1024;
+
     private final byte[] from;
     private final byte[] to;
-    private final byte[] chunk = new byte[64 * 1024];
-    /** Bytes read but not yet decided: they may be the start of a match. */
-    private final byte[] window;
-    private int windowLength;
+    private final int[] shifts;
+    /** Source bytes read but not yet decided, {@code [0, pendingLength)}: at most a pattern's length between reads. */
+    private final byte[] pending;
+    private int pendingLength;
     /** Decided bytes waiting to be handed out. */
-    private byte[] out = new byte[80 * 1024];
+    private byte[] out = new byte[CHUNK_BYTES + CHUNK_BYTES / 4];
     private int outStart;
     private int outEnd;
     private boolean sourceDone;
@@ -32,12 +35,14 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         }
         this.from = from;
         this.to = to;
-        this.window = new byte[from.length + 1];
+        this.shifts = shifts(from);
+        this.pending = new byte[CHUNK_BYTES + from.length];
     }
 
     /** The same rewrite for a body already in memory; returns the input itself when nothing matches. */
     public static byte[] rewrite(byte[] body, byte[] from, byte[] to) {
-        int match = indexOf(body, from, 0);
+        int[] shifts = shifts(from);
+        int match = indexOf(body, body.length, from, shifts, 0);
         if (match < 0) {
             return body;
         }
@@ -46,31 +51,42 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         while (match >= 0) {
             int after = match + from.length;
             if (after < body.length && continuesHost(body[after])) {
-                match = indexOf(body, from, match + 1);
+                match = indexOf(body, body.length, from, shifts, match + 1);
                 continue;
             }
             out.write(body, copied, match - copied);
             out.write(to, 0, to.length);
             copied = after;
-            match = indexOf(body, from, after);
+            match = indexOf(body, body.length, from, shifts, after);
         }
         out.write(body, copied, body.length - copied);
         return out.toByteArray();
     }
 
-    private static int indexOf(byte[] body, byte[] pattern, int from) {
-        byte first = pattern[0];
-        int last = body.length - pattern.length;
-        for (int i = from; i <= last; i++) {
-            if (body[i] != first) {
-                continue;
-            }
-            int k = 1;
-            while (k < pattern.length && body[i + k] == pattern[k]) {
-                k++;
-            }
-            if (k == pattern.length) {
-                return i;
+    /** For each byte value: how far the scan may move when that byte is under the pattern's last position. */
+    private static int[] shifts(byte[] pattern) {
+        int[] shifts = new int[256];
+        Arrays.fill(shifts, pattern.length);
+        for (int i = 0; i < pattern.length - 1; i++) {
+            shifts[pattern[i] & 0xff] = pattern.length - 1 - i;
+        }
+        return shifts;
+    }
+
+    /** The first whole occurrence of the pattern in {@code bytes[start, length)}, or -1 (Boyer-Moore-Horspool). */
+    private static int indexOf(byte[] bytes, int length, byte[] pattern, int[] shifts, int start) {
+        int lastIndex = pattern.length - 1;
+        byte last = pattern[lastIndex];
+        for (int end = start + lastIndex; end < length; end += shifts[bytes[end] & 0xff]) {
+            if (bytes[end] == last) {
+                int begin = end - lastIndex;
+                int k = 0;
+                while (k < lastIndex && bytes[begin + k] == pattern[k]) {
+                    k++;
+                }
+                if (k == lastIndex) {
+                    return begin;
+                }
             }
         }
         return -1;
@@ -99,66 +115,60 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         return n;
     }
 
-    /** Reads one chunk from the source and decides what it can; false once everything has been handed out. */
+    /** Reads one chunk from the source behind the undecided bytes and decides what it can; false once all is out. */
     private boolean fill() throws IOException {
         outStart = 0;
         outEnd = 0;
         if (sourceDone) {
             return false;
         }
-        int n = in.read(chunk);
+        int n = in.read(pending, pendingLength, pending.length - pendingLength);
         if (n < 0) {
             sourceDone = true;
-            drain(true);
+            decide(true);
             return outEnd > 0;
         }
-        int i = 0;
-        while (i < n) {
-            if (windowLength == 0) {
-                // nothing pending: copy everything up to the next byte that could start a match in one go
-                int next = i;
-                byte first = from[0];
-                while (next < n && chunk[next] != first) {
-                    next++;
-                }
-                emit(chunk, i, next - i);
-                i = next;
-                if (i == n) {
-                    break;
-                }
-            }
-            window[windowLength++] = chunk[i++];
-            drain(false);
-        }
+        pendingLength += n;
+        decide(false);
         return true;
     }
 
-    /** Emits bytes from the window's head that can no longer start a match, and replacements for whole matches. */
-    private void drain(boolean atEnd) {
-        while (windowLength > 0) {
-            int matched = 0;
-            while (matched < windowLength && matched < from.length && window[matched] == from[matched]) {
-                matched++;
+    /**
+     * Moves to {@code out} every pending byte that can no longer be part of an undecided match, with matches
+     * replaced. What stays pending: a whole match whose next byte has not arrived, or a prefix of the pattern at
+     * the end of the chunk.
+     */
+    private void decide(boolean atEnd) {
+        int copied = 0;
+        int match = indexOf(pending, pendingLength, from, shifts, 0);
+        while (match >= 0) {
+            int after = match + from.length;
+            if (after == pendingLength && !atEnd) {
+                break; // the next byte decides whether the host name goes on
             }
-            if (matched == from.length) {
-                if (windowLength == from.length && !atEnd) {
-                    return; // the next byte decides whether the host name goes on
-                }
-                if (windowLength == from.length || !continuesHost(window[from.length])) {
-                    emit(to, to.length);
-                    shift(from.length);
-                    continue;
-                }
-            } else if (matched == windowLength && !atEnd) {
-                return; // a prefix of the pattern so far: wait for more
+            if (after < pendingLength && continuesHost(pending[after])) {
+                match = indexOf(pending, pendingLength, from, shifts, match + 1);
+                continue;
             }
-            emit(window, 1);
-            shift(1);
+            emit(pending, copied, match - copied);
+            emit(to, 0, to.length);
+            copied = after;
+            match = indexOf(pending, pendingLength, from, shifts, after);
         }
+        int keep = match >= 0 ? match : atEnd ? pendingLength : prefixAtEnd(copied);
+        emit(pending, copied, keep - copied);
+        System.arraycopy(pending, keep, pending, 0, pendingLength - keep);
+        pendingLength -= keep;
     }
 
-    private void emit(byte[] bytes, int length) {
-        emit(bytes, 0, length);
+    /** Where a prefix of the pattern starts that runs to the end of the pending bytes, or their length if none. */
+    private int prefixAtEnd(int start) {
+        for (int p = Math.max(start, pendingLength - from.length + 1); p < pendingLength; p++) {
+            if (Arrays.equals(pending, p, pendingLength, from, 0, pendingLength - p)) {
+                return p;
+            }
+        }
+        return pendingLength;
     }
 
     private void emit(byte[] bytes, int offset, int length) {
@@ -167,11 +177,6 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         }
         System.arraycopy(bytes, offset, out, outEnd, length);
         outEnd += length;
-    }
-
-    private void shift(int n) {
-        System.arraycopy(window, n, window, 0, windowLength - n);
-        windowLength -= n;
     }
 
     private static boolean continuesHost(byte b) {

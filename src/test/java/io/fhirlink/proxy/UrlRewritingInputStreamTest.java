@@ -53,6 +53,30 @@ class UrlRewritingInputStreamTest {
     }
 
     @Test
+    void aHostNameGoingOnInTheNextRead_isNotRewritten_whereverTheReadsSplit() throws IOException {
+        StringBuilder body = new StringBuilder();
+        Random random = new Random(7);
+        for (int i = 0; i < 3000; i++) {
+            body.append("y".repeat(random.nextInt(40))).append(FROM)
+                    .append(switch (random.nextInt(5)) {
+                        case 0 -> ".evil.example/x";
+                        case 1 -> ":8443/x";
+                        case 2 -> "-b/x";
+                        case 3 -> "\"";
+                        default -> "/Patient/" + i;
+                    });
+        }
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        String inMemory = new String(UrlRewritingInputStream.rewrite(bytes, FROM.getBytes(StandardCharsets.UTF_8),
+                TO.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+        assertThat(inMemory).contains(FROM + ".evil.example/x", FROM + ":8443/x", FROM + "-b/x", TO + "\"", TO + "/Patient/");
+
+        for (int readSize : new int[] {1, 2, FROM.length() - 1, FROM.length(), FROM.length() + 1, 1000, 70_000}) {
+            assertThat(rewrite(body.toString(), readSize)).as("read size %d", readSize).isEqualTo(inMemory);
+        }
+    }
+
+    @Test
     void aBodyEndingInAPrefixOfThePattern_isPassedWhole() throws IOException {
         String body = "abc" + FROM.substring(0, 20);
 
