@@ -9,7 +9,7 @@ import io.fhirlink.ops.OperatorMBeans;
 import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.FhirRequestParser;
-import io.fhirlink.proxy.LargeAnswerWriter;
+import io.fhirlink.proxy.AnswerWriter;
 import io.fhirlink.proxy.LinkDirectory;
 import io.fhirlink.proxy.UpstreamConnections;
 import io.fhirlink.proxy.UpstreamHttpClient;
@@ -74,7 +74,7 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("linkDirectory", linkDirectory);
         registry.bind("upstreamRequest", new UpstreamRequest(tokens));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));
-        registry.bind("largeAnswerWriter", new LargeAnswerWriter());
+        registry.bind("answerWriter", new AnswerWriter());
 
         // operations: access log, traffic counters, JMX, readiness
         String jmxPrefix = "io.fhirlink:port=" + settings.httpPort();
