@@ -26,8 +26,11 @@ public final class UpstreamRequest {
     private static final String FORWARDED_HEADERS = "fhirlink.forwardedHeaders";
     /** Exchange property with the caller's body, kept for a retry (the message body becomes the first answer). */
     private static final String REQUEST_BODY = "fhirlink.requestBody";
-    /** Exchange property: whether the request carried an Azure token (the capability read does not). */
-    private static final String TOKEN_SENT = "fhirlink.tokenSent";
+    /**
+     * Exchange property: whether the request carried an Azure token (the capability read does not). The route's
+     * retry reads it: {@code ${header.CamelHttpResponseCode} == 401 && ${exchangeProperty.tokenSent}}.
+     */
+    private static final String TOKEN_SENT = "tokenSent";
 
     private final UpstreamTokens tokens;
 
@@ -90,12 +93,6 @@ public final class UpstreamRequest {
         exchange.getMessage().setBody(exchange.getProperty(REQUEST_BODY));
         setHeaders(exchange);
         attachToken(exchange);
-    }
-
-    /** True when the FHIR server refused our token and it was not the anonymous capability read. */
-    public boolean tokenRejected(Exchange exchange) {
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        return status != null && status == 401 && exchange.getProperty(TOKEN_SENT, false, Boolean.class);
     }
 
     @SuppressWarnings("unchecked")

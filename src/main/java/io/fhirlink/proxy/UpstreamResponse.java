@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.camel.Exchange;
@@ -36,6 +37,7 @@ public final class UpstreamResponse {
         String gatewayBase = publicBaseUrl.of(exchange) + "/" + link.displayName();
 
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        long declaredLength = declaredLength(message.getHeader("Content-Length"));
         List<String> names = new ArrayList<>(message.getHeaders().keySet());
         for (String name : names) {
             if (!HeaderPolicy.passBack(name)) {
@@ -56,7 +58,7 @@ public final class UpstreamResponse {
 
         Object body = message.getBody();
         if (body instanceof InputStream stream) {
-            body = bufferIfSmall(stream);
+            body = bufferIfSmall(stream, declaredLength);
         }
         if (body != null && isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
             byte[] from = upstreamBase.getBytes(StandardCharsets.UTF_8);
@@ -69,16 +71,34 @@ public final class UpstreamResponse {
 
     /**
      * Most FHIR answers are small: read those whole, so the upstream connection goes back to the pool at once and
-     * the answer is written without a blocking stream. Larger answers stay a stream (the prefix read so far, then
-     * the rest), so a 200 MB search passes in constant memory.
+     * the answer is written in one piece. A declared length is read straight into an array of that size. Larger
+     * answers stay a stream (the prefix read so far, then the rest), so a 200 MB search passes in constant memory.
      */
-    static Object bufferIfSmall(InputStream stream) throws IOException {
+    static Object bufferIfSmall(InputStream stream, long declaredLength) throws IOException {
+        if (declaredLength >= 0 && declaredLength <= SMALL_BODY_BYTES) {
+            byte[] body = new byte[(int) declaredLength];
+            int read = stream.readNBytes(body, 0, body.length);
+            stream.close();
+            return read == body.length ? body : Arrays.copyOf(body, read);
+        }
         byte[] head = stream.readNBytes(SMALL_BODY_BYTES + 1);
         if (head.length <= SMALL_BODY_BYTES) {
             stream.close();
             return head;
         }
         return new SequenceInputStream(new ByteArrayInputStream(head), stream);
+    }
+
+    /** The Content-Length the FHIR server declared, or -1 (chunked, absent, or not a number). */
+    private static long declaredLength(Object header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.toString().trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static boolean isText(String contentType) {
