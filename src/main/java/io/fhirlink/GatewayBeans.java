@@ -8,8 +8,8 @@ import io.fhirlink.ops.DatabaseHealthCheck;
 import io.fhirlink.ops.OperatorMBeans;
 import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
-import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.AnswerWriter;
+import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
 import io.fhirlink.proxy.UpstreamConnections;
 import io.fhirlink.proxy.UpstreamHttpClient;
@@ -22,7 +22,9 @@ import io.fhirlink.registration.ManagementResponses;
 import io.fhirlink.registration.OpenApiDocument;
 import io.fhirlink.registration.RegistrationValidator;
 import io.fhirlink.registration.ServerProbe;
+import io.vertx.core.VertxOptions;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -58,6 +60,7 @@ public final class GatewayBeans implements CamelConfiguration {
 
         Registry registry = camel.getRegistry();
         registry.bind("dataSource", database.dataSource());
+        registry.bind("vertxOptions", vertxOptions(settings));
         registry.bind("upstreamHttpClient", new UpstreamHttpClient());
         registry.bind("upstreamConnections", UpstreamConnections.create(settings, tls.sslContext()));
         registry.bind("failureResponses", new FailureResponses(json));
@@ -102,4 +105,17 @@ public final class GatewayBeans implements CamelConfiguration {
         }
     }
 
+
+    /**
+     * platform-http runs every exchange on a Vert.x worker thread, and each upstream call holds its thread until the
+     * FHIR server answers: the pool bounds the calls in flight across all links. Vert.x's default of 20 let 20 calls
+     * to one hanging server queue every other organization's calls behind them. A long streamed answer is not a
+     * blocked thread worth a warning, so the blocked-thread report waits for twice the response timeout.
+     */
+    static VertxOptions vertxOptions(Settings settings) {
+        return new VertxOptions()
+                .setWorkerPoolSize(settings.workerThreads())
+                .setMaxWorkerExecuteTime(2L * Math.max(settings.upstreamResponseTimeoutMs(), 60_000))
+                .setMaxWorkerExecuteTimeUnit(TimeUnit.MILLISECONDS);
+    }
 }

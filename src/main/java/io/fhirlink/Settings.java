@@ -38,6 +38,7 @@ public record Settings(
         int upstreamConnectTimeoutMs,
         int upstreamResponseTimeoutMs,
         long proxyMaxBodyBytes,
+        int workerThreads,
         Path routesDir,
         boolean devProfile,
         boolean jsonLogs) {
@@ -99,6 +100,7 @@ public record Settings(
                 r.positiveInt("FHIRLINK_UPSTREAM_CONNECT_TIMEOUT_MS", 5000),
                 r.positiveInt("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", 60000),
                 r.positiveInt("FHIRLINK_PROXY_MAX_BODY_BYTES", 50 * 1024 * 1024),
+                r.positiveInt("FHIRLINK_WORKER_THREADS", 200),
                 Path.of(r.value("FHIRLINK_ROUTES_DIR", "./config/routes")).toAbsolutePath().normalize(),
                 r.oneOf("FHIRLINK_PROFILE", "prod", "prod", "dev").equals("dev"),
                 r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"));

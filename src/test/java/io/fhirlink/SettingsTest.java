@@ -32,6 +32,7 @@ class SettingsTest {
         assertThat(s.upstreamConnectTimeoutMs()).isEqualTo(5000);
         assertThat(s.upstreamResponseTimeoutMs()).isEqualTo(60000);
         assertThat(s.proxyMaxBodyBytes()).isEqualTo(50L * 1024 * 1024);
+        assertThat(s.workerThreads()).isEqualTo(200);
     }
 
     @ParameterizedTest
@@ -45,6 +46,7 @@ class SettingsTest {
             "FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS=-1 | FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS",
             "FHIRLINK_PUBLIC_BASE_URL=gateway.example | FHIRLINK_PUBLIC_BASE_URL",
             "FHIRLINK_TRUSTSTORE=/no/such/file.pem | FHIRLINK_TRUSTSTORE",
+            "FHIRLINK_WORKER_THREADS=0 | FHIRLINK_WORKER_THREADS",
             "FHIRLINK_LOG_FORMAT=xml | FHIRLINK_LOG_FORMAT"})
     void badConfiguration_stopsWithOneLineNamingTheVariable(String variables, String named) {
         Map<String, String> env = new java.util.HashMap<>();
