@@ -105,17 +105,17 @@ public final class GatewayBeans implements CamelConfiguration {
         }
     }
 
-
     /**
      * platform-http runs every exchange on a Vert.x worker thread, and each upstream call holds its thread until the
      * FHIR server answers: the pool bounds the calls in flight across all links. Vert.x's default of 20 let 20 calls
-     * to one hanging server queue every other organization's calls behind them. A long streamed answer is not a
-     * blocked thread worth a warning, so the blocked-thread report waits for twice the response timeout.
+     * to one hanging server queue every other organization's calls behind them. Streaming a large search to a slow
+     * caller keeps a worker busy for minutes without anything being stuck, so Vert.x's blocked-thread warning (with
+     * a stack trace every second) waits 10 minutes, or twice the response timeout if that is longer.
      */
     static VertxOptions vertxOptions(Settings settings) {
         return new VertxOptions()
                 .setWorkerPoolSize(settings.workerThreads())
-                .setMaxWorkerExecuteTime(2L * Math.max(settings.upstreamResponseTimeoutMs(), 60_000))
+                .setMaxWorkerExecuteTime(Math.max(2L * settings.upstreamResponseTimeoutMs(), TimeUnit.MINUTES.toMillis(10)))
                 .setMaxWorkerExecuteTimeUnit(TimeUnit.MILLISECONDS);
     }
 }
