@@ -31,11 +31,13 @@ import org.apache.camel.main.Main;
  * <p>Two servers in one JVM, started with the same options as the gateway:
  * <ul>
  *   <li>Camel, configured like fhir-link (camel-main, platform-http-vertx in, camel-http out through the same shared
- *       pool, JMX on, no stream caching), with two routes and nothing else:
- *       {@code /floor/constant} answers a fixed 1 KB Patient; {@code /floor/forward/...} is {@code platform-http →
- *       https} to the upstream with {@code bridgeEndpoint}, no processors; {@code /floor/async-forward} is platform-http → an async processor over a Vert.x HttpClient;</li>
- *   <li>plain Vert.x (no Camel), the same two things on the event loop: {@code /constant} and {@code /forward/...}
- *       through a pooled Vert.x HttpClient.</li>
+ *       pool, JMX on, no stream caching), with these routes and nothing else: {@code /floor/constant} answers a
+ *       fixed 1 KB Patient; {@code /floor/forward} is {@code platform-http → https} to the upstream's Patient with
+ *       {@code bridgeEndpoint} and no processor between ({@code /floor/forward-search}: the same for the 50 KB search
+ *       page, passed on unchanged like nginx does); {@code /floor/async-forward} is platform-http → an async
+ *       processor over a non-blocking Vert.x HttpClient;</li>
+ *   <li>plain Vert.x (no Camel), all on the event loop: {@code /constant}, {@code /forward} and
+ *       {@code /forward-search} through a pooled Vert.x HttpClient.</li>
  * </ul>
  *
  * <p>Usage: {@code java ArchitectureFloor <camel-port> <vertx-port> <upstream-base> <upstream-pem>}. The FHIRLINK_*
@@ -87,9 +89,14 @@ public final class ArchitectureFloor {
                 from("platform-http:/floor/constant").routeId("floor-constant")
                         .setHeader("Content-Type", constant("application/fhir+json"))
                         .setBody(constant(patient));
-                from("platform-http:/floor/forward?matchOnUriPrefix=true").routeId("floor-forward")
+                from("platform-http:/floor/forward").routeId("floor-forward")
                         .removeHeaders("CamelHttp*")
                         .to(upstream + "/Patient/bench-1?bridgeEndpoint=true&throwExceptionOnFailure=false"
+                                + "&disableStreamCache=true&copyHeaders=false");
+                // the 50 KB search page, passed on as it comes (no URL rewrite, like nginx)
+                from("platform-http:/floor/forward-search").routeId("floor-forward-search")
+                        .removeHeaders("CamelHttp*")
+                        .to(upstream + "/Observation?bridgeEndpoint=true&throwExceptionOnFailure=false"
                                 + "&disableStreamCache=true&copyHeaders=false");
                 from("platform-http:/floor/async-forward").routeId("floor-async-forward")
                         .process(new VertxForward(upstreamOptions));
@@ -165,7 +172,7 @@ public final class ArchitectureFloor {
                         request.response().putHeader("Content-Type", "application/fhir+json").end(constantBody);
                         return;
                     }
-                    client.request(HttpMethod.GET, "/Patient/bench-1")
+                    client.request(HttpMethod.GET, request.path().equals("/forward-search") ? "/Observation" : "/Patient/bench-1")
                             .compose(upstreamRequest -> upstreamRequest.send())
                             .onSuccess(answer -> {
                                 request.response().setStatusCode(answer.statusCode())
