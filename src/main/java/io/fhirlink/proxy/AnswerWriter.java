@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -19,9 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Hands the answer to the caller's connection the cheapest way. platform-http writes a {@code byte[]} body as a
  * stream, 16 KB at a time, each chunk through a worker-thread hop: a 50 KB search page took four hops, a 200 MB
- * search about 12,700. So small answers (read whole upstream) become one Vert.x buffer that platform-http writes in
- * a single call, and large (streamed) answers are written here, in 256 KB chunks, from the worker thread that
- * already runs the exchange. Backpressure: the writer waits while Vert.x's write queue is full, so memory stays
+ * search about 12,700. So small answers (read whole upstream) become a {@code ByteBuffer}, which platform-http
+ * writes in a single call with its Content-Length (a Vert.x buffer would go out chunked), and large (streamed)
+ * answers are written here, in 256 KB chunks, from the worker thread that already runs the exchange. Backpressure: the writer waits while Vert.x's write queue is full, so memory stays
  * bounded. Once platform-http sees the response ended it writes nothing more.
  */
 public final class AnswerWriter {
@@ -34,7 +35,7 @@ public final class AnswerWriter {
     public void write(Exchange exchange) throws InterruptedException {
         Message message = exchange.getMessage();
         if (message.getBody() instanceof byte[] whole) {
-            message.setBody(Buffer.buffer(Unpooled.wrappedBuffer(whole))); // wraps, no copy
+            message.setBody(ByteBuffer.wrap(whole));
             return;
         }
         if (!(message.getBody() instanceof InputStream body) || !(exchange.getIn() instanceof HttpMessage http)) {

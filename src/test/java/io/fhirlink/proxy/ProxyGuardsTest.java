@@ -101,6 +101,16 @@ class ProxyGuardsTest {
         assertThat(answer.headers().firstValue("Authorization")).isEmpty();
     }
 
+    @Test
+    void aSmallAnswer_isFramedByItsLength_notChunked() throws Exception {
+        HttpResponse<String> answer = harness.send("GET", "/ward/Patient?_count=1", token, null);
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("Content-Length"))
+                .hasValue(Integer.toString(answer.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+        assertThat(answer.headers().firstValue("Transfer-Encoding")).isEmpty();
+    }
+
     // ---------------------------------------------------------------- Azure tokens
 
     @Test
