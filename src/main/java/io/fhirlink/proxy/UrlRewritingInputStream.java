@@ -46,7 +46,7 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         if (match < 0) {
             return body;
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(body.length + 16 * (to.length - from.length + 1));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(body.length + Math.max(0, 16 * (to.length - from.length)));
         int copied = 0;
         while (match >= 0) {
             int after = match + from.length;

@@ -77,6 +77,16 @@ class UrlRewritingInputStreamTest {
     }
 
     @Test
+    void aShortBody_rewrittenToAMuchShorterBase_inMemory() {
+        // an empty searchset with its self link: 16 × (length difference) once exceeded the body's size
+        String body = "{\"link\":[{\"url\":\"" + FROM + "/Patient\"}]}";
+        byte[] rewritten = UrlRewritingInputStream.rewrite(body.getBytes(StandardCharsets.UTF_8),
+                FROM.getBytes(StandardCharsets.UTF_8), "http://gw".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(rewritten, StandardCharsets.UTF_8)).isEqualTo(body.replace(FROM, "http://gw"));
+    }
+
+    @Test
     void aBodyEndingInAPrefixOfThePattern_isPassedWhole() throws IOException {
         String body = "abc" + FROM.substring(0, 20);
 
