@@ -3,8 +3,14 @@ package io.fhirlink;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -22,21 +28,31 @@ public final class Database implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
+    /** With the embedded database: this process's claim on FHIRLINK_DATA_DIR (see {@link #claimDataDir}). */
+    private final FileChannel dataDirClaim;
     private final EmbeddedPostgres embedded;
     private final HikariDataSource dataSource;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+    private Database(FileChannel dataDirClaim, EmbeddedPostgres embedded, HikariDataSource dataSource) {
+        this.dataDirClaim = dataDirClaim;
         this.embedded = embedded;
         this.dataSource = dataSource;
     }
 
     public static Database open(Settings settings) {
+        FileChannel dataDirClaim = null;
         EmbeddedPostgres embedded = null;
         String url;
         String user;
         String password;
         if (settings.embeddedDatabase()) {
-            embedded = startEmbedded(settings);
+            dataDirClaim = claimDataDir(settings.dataDir());
+            try {
+                embedded = startEmbedded(settings);
+            } catch (RuntimeException e) {
+                closeQuietly(dataDirClaim);
+                throw e;
+            }
             url = embedded.getJdbcUrl("postgres", "postgres");
             user = "postgres";
             password = "";
@@ -60,10 +76,11 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             dataSource.close();
             closeQuietly(embedded);
+            closeQuietly(dataDirClaim);
             throw new ConfigurationException("cannot prepare the database at " + redact(url) + ": " + Throwables.rootMessage(e)
                     + (settings.embeddedDatabase() ? "" : " (check FHIRLINK_DB_URL, FHIRLINK_DB_USER, FHIRLINK_DB_PASSWORD)"));
         }
-        return new Database(embedded, dataSource);
+        return new Database(dataDirClaim, embedded, dataSource);
     }
 
     private static EmbeddedPostgres startEmbedded(Settings settings) {
@@ -84,12 +101,40 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Only one process may run the embedded PostgreSQL of a data directory: a second gateway, or
+     * {@code reencrypt-secrets} started beside a running one, would otherwise take the running one's server for a
+     * leftover and stop it. The claim is an OS file lock, which the OS releases when the holder dies, even by kill -9,
+     * so a leftover server of a dead gateway is still recognised as one.
+     */
+    private static FileChannel claimDataDir(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            FileChannel channel = FileChannel.open(dataDir.resolve("fhir-link.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldInThisProcess) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new ConfigurationException("another fhir-link is running with FHIRLINK_DATA_DIR=" + dataDir
+                        + " (its embedded PostgreSQL); stop it first");
+            }
+            return channel;
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot use FHIRLINK_DATA_DIR=" + dataDir + ": " + Throwables.rootMessage(e));
+        }
+    }
+
+    /**
      * A gateway killed without a chance to stop (kill -9, OOM killer, power loss of the container's main process)
      * leaves its embedded PostgreSQL running, holding the data directory. Ask that orphan to shut down (SIGTERM:
      * PostgreSQL's smart shutdown, which completes at once without clients and loses nothing committed) and wait.
      */
-    private static void stopLeftoverServer(java.nio.file.Path dataDir) throws IOException {
-        java.nio.file.Path pidFile = dataDir.resolve("postmaster.pid");
+    private static void stopLeftoverServer(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
         if (!Files.isReadable(pidFile)) {
             return;
         }
@@ -151,14 +196,15 @@ public final class Database implements AutoCloseable {
     public void close() {
         dataSource.close();
         closeQuietly(embedded);
+        closeQuietly(dataDirClaim);
     }
 
-    private static void closeQuietly(EmbeddedPostgres pg) {
-        if (pg != null) {
+    private static void closeQuietly(Closeable resource) {
+        if (resource != null) {
             try {
-                pg.close();
+                resource.close();
             } catch (IOException e) {
-                LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+                LOG.warn("{} did not close cleanly: {}", resource.getClass().getSimpleName(), e.getMessage());
             }
         }
     }

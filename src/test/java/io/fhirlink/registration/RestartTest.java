@@ -2,9 +2,14 @@ package io.fhirlink.registration;
 
 import static io.fhirlink.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fhirlink.ConfigurationException;
+import io.fhirlink.Database;
 import io.fhirlink.GatewayHarness;
+import io.fhirlink.Settings;
 import java.net.http.HttpResponse;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,5 +49,17 @@ class RestartTest {
 
         assertThat(patients.statusCode()).as(patients.body()).isEqualTo(200);
         assertThat(patients.body()).contains("Restart");
+    }
+
+    @Test
+    void aSecondProcessOnTheRunningGatewaysDataDir_isRefused_andLeavesItsDatabaseRunning() throws Exception {
+        // e.g. reencrypt-secrets started beside a running gateway: it must not take the live PostgreSQL for a leftover
+        Settings sameDataDir = Settings.from(Map.of("FHIRLINK_DATA_DIR", h.gateway().settings().dataDir().toString()));
+
+        assertThatThrownBy(() -> Database.open(sameDataDir))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("another fhir-link is running with FHIRLINK_DATA_DIR");
+        // the list reads PostgreSQL, which must still take new connections
+        assertThat(h.send("GET", "/FhirServers/aadfhirrecord", h.token(TENANT), null).statusCode()).isEqualTo(200);
     }
 }
