@@ -118,11 +118,6 @@ public final class SecretCipher {
         return seal(displayName, open(displayName, keyId, ciphertext));
     }
 
-    /** Ids of the configured keys, newest (current) first. */
-    public java.util.List<String> keyIds() {
-        return java.util.List.copyOf(keys.keySet());
-    }
-
     private static String keyId(byte[] key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key);

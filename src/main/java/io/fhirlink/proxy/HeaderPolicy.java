@@ -22,7 +22,6 @@ final class HeaderPolicy {
             "if-modified-since",
             "if-unmodified-since",
             "prefer",
-            "x-request-id",
             // Azure FHIR's documented request headers
             "x-ms-profile-validation",
             "x-ms-conditional-delete-max-delete-count",
@@ -32,7 +31,8 @@ final class HeaderPolicy {
             "x-ms-bundle-processing-logic");
     // Not forwarded, on purpose: Authorization (the caller's token is for the gateway, the upstream gets its own),
     // Cookie (the gateway's, not the FHIR server's), Host and X-Forwarded-* (the upstream is addressed directly),
-    // Accept-Encoding (bodies are rewritten, so they travel uncompressed), and hop-by-hop headers.
+    // Accept-Encoding (bodies are rewritten, so they travel uncompressed), and hop-by-hop headers. X-Request-Id is
+    // set by UpstreamRequest itself: the access log's id, which is the caller's when it is a valid one.
 
     /** Response headers never passed back (lower case). */
     private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(

@@ -50,12 +50,12 @@ public final class UpstreamRequest {
             }
         });
         // the request id the access log uses (the caller's, or a new one): the FHIR server's logs can be joined
-        forwarded.keySet().removeIf(k -> k.equalsIgnoreCase("x-request-id"));
         String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
         if (requestId != null) {
             forwarded.put("X-Request-Id", requestId);
         }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
+        exchange.setProperty(REQUEST_BODY, message.getBody());
         exchange.setProperty(UPSTREAM_BASE, link.endpoint());
         setHeaders(exchange);
     }
@@ -76,8 +76,8 @@ public final class UpstreamRequest {
     }
 
     /**
-     * Route step after a 401 from the FHIR server: drop the cached token, take a new one, and release the first
-     * answer's connection before the route sends the request once more.
+     * Route step after a 401 from the FHIR server: drop the cached token, release the first answer's connection and
+     * set the request up again; the route then attaches a new token and sends it once more.
      */
     public void renewToken(Exchange exchange) {
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
@@ -92,16 +92,12 @@ public final class UpstreamRequest {
         }
         exchange.getMessage().setBody(exchange.getProperty(REQUEST_BODY));
         setHeaders(exchange);
-        attachToken(exchange);
     }
 
     @SuppressWarnings("unchecked")
     private static void setHeaders(Exchange exchange) {
         Message message = exchange.getMessage();
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
-        if (!exchange.getProperties().containsKey(REQUEST_BODY)) {
-            exchange.setProperty(REQUEST_BODY, message.getBody());
-        }
         Map<String, Object> forwarded = exchange.getProperty(FORWARDED_HEADERS, Map.class);
         message.getHeaders().clear();
         message.getHeaders().putAll(forwarded);

@@ -42,25 +42,45 @@ public final class UrlRewritingInputStream extends FilterInputStream {
     /** The same rewrite for a body already in memory; returns the input itself when nothing matches. */
     public static byte[] rewrite(byte[] body, byte[] from, byte[] to) {
         int[] shifts = shifts(from);
-        int match = indexOf(body, body.length, from, shifts, 0);
-        if (match < 0) {
+        if (indexOf(body, body.length, from, shifts, 0) < 0) {
             return body;
         }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(body.length + Math.max(0, 16 * (to.length - from.length)));
+        rewriteDecided(body, body.length, from, to, shifts, true, out::write);
+        return out.toByteArray();
+    }
+
+    /** Where rewritten bytes go. */
+    private interface Output {
+        void write(byte[] bytes, int offset, int length);
+    }
+
+    /**
+     * Writes {@code bytes[0, length)} to {@code out} with every match replaced, as far as it is decided, and returns
+     * where the undecided rest begins ({@code length} if none): a whole match whose next byte has not arrived, or a
+     * prefix of the pattern at the end. At the end of the body everything is decided.
+     */
+    private static int rewriteDecided(byte[] bytes, int length, byte[] from, byte[] to, int[] shifts, boolean atEnd,
+            Output out) {
         int copied = 0;
+        int match = indexOf(bytes, length, from, shifts, 0);
         while (match >= 0) {
             int after = match + from.length;
-            if (after < body.length && continuesHost(body[after])) {
-                match = indexOf(body, body.length, from, shifts, match + 1);
+            if (after == length && !atEnd) {
+                break; // the next byte decides whether the host name goes on
+            }
+            if (after < length && continuesHost(bytes[after])) {
+                match = indexOf(bytes, length, from, shifts, match + 1);
                 continue;
             }
-            out.write(body, copied, match - copied);
+            out.write(bytes, copied, match - copied);
             out.write(to, 0, to.length);
             copied = after;
-            match = indexOf(body, body.length, from, shifts, after);
+            match = indexOf(bytes, length, from, shifts, after);
         }
-        out.write(body, copied, body.length - copied);
-        return out.toByteArray();
+        int undecided = match >= 0 ? match : atEnd ? length : prefixAtEnd(bytes, length, from, copied);
+        out.write(bytes, copied, undecided - copied);
+        return undecided;
     }
 
     /** For each byte value: how far the scan may move when that byte is under the pattern's last position. */
@@ -133,42 +153,21 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         return true;
     }
 
-    /**
-     * Moves to {@code out} every pending byte that can no longer be part of an undecided match, with matches
-     * replaced. What stays pending: a whole match whose next byte has not arrived, or a prefix of the pattern at
-     * the end of the chunk.
-     */
+    /** Moves every decided pending byte to {@code out}, rewritten; the undecided rest moves to the front. */
     private void decide(boolean atEnd) {
-        int copied = 0;
-        int match = indexOf(pending, pendingLength, from, shifts, 0);
-        while (match >= 0) {
-            int after = match + from.length;
-            if (after == pendingLength && !atEnd) {
-                break; // the next byte decides whether the host name goes on
-            }
-            if (after < pendingLength && continuesHost(pending[after])) {
-                match = indexOf(pending, pendingLength, from, shifts, match + 1);
-                continue;
-            }
-            emit(pending, copied, match - copied);
-            emit(to, 0, to.length);
-            copied = after;
-            match = indexOf(pending, pendingLength, from, shifts, after);
-        }
-        int keep = match >= 0 ? match : atEnd ? pendingLength : prefixAtEnd(copied);
-        emit(pending, copied, keep - copied);
-        System.arraycopy(pending, keep, pending, 0, pendingLength - keep);
-        pendingLength -= keep;
+        int undecided = rewriteDecided(pending, pendingLength, from, to, shifts, atEnd, this::emit);
+        System.arraycopy(pending, undecided, pending, 0, pendingLength - undecided);
+        pendingLength -= undecided;
     }
 
-    /** Where a prefix of the pattern starts that runs to the end of the pending bytes, or their length if none. */
-    private int prefixAtEnd(int start) {
-        for (int p = Math.max(start, pendingLength - from.length + 1); p < pendingLength; p++) {
-            if (Arrays.equals(pending, p, pendingLength, from, 0, pendingLength - p)) {
+    /** Where a prefix of the pattern starts that runs to {@code length}, or {@code length} if none does. */
+    private static int prefixAtEnd(byte[] bytes, int length, byte[] pattern, int start) {
+        for (int p = Math.max(start, length - pattern.length + 1); p < length; p++) {
+            if (Arrays.equals(bytes, p, length, pattern, 0, length - p)) {
                 return p;
             }
         }
-        return pendingLength;
+        return length;
     }
 
     private void emit(byte[] bytes, int offset, int length) {

@@ -112,11 +112,7 @@ public final class EndpointPolicy {
             mapped &= b[i] == 0;
         }
         if (mapped && ((b[10] == (byte) 0xff && b[11] == (byte) 0xff) || (b[10] == 0 && b[11] == 0))) {
-            try {
-                return isPublic(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-            } catch (UnknownHostException e) {
-                return false;
-            }
+            return isPublicIpv4(java.util.Arrays.copyOfRange(b, 12, 16));
         }
         return true;
     }

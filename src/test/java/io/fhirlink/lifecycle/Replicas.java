@@ -3,9 +3,8 @@ package io.fhirlink.lifecycle;
 import io.fhirlink.FhirLink;
 import io.fhirlink.GatewayHarness;
 import io.fhirlink.Settings;
-import io.fhirlink.support.TestCertificates;
+import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +16,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -51,18 +49,12 @@ final class Replicas {
 
     /** Variables of another replica of {@code first}'s gateway: same database, key and stand-ins, own ports. */
     static Map<String, String> replicaEnvironment(GatewayHarness first, String secretKey) throws IOException {
-        Map<String, String> env = new HashMap<>();
-        env.put("FHIRLINK_HTTP_PORT", Integer.toString(freePort()));
-        env.put("FHIRLINK_MANAGEMENT_PORT", Integer.toString(freePort()));
+        Map<String, String> env = StandInVariables.pointingAt(first.aad);
+        env.put("FHIRLINK_HTTP_PORT", Integer.toString(GatewayHarness.freePort()));
+        env.put("FHIRLINK_MANAGEMENT_PORT", Integer.toString(GatewayHarness.freePort()));
         env.put("FHIRLINK_DATA_DIR", Files.createTempDirectory("fhirlink-replica").toString());
         env.put("FHIRLINK_DB_URL", jdbcUrl(first));
         env.put("FHIRLINK_SECRET_KEY", secretKey);
-        env.put("FHIRLINK_AAD_AUTHORITY_HOST", first.aad.authorityHost());
-        env.put("FHIRLINK_CALLER_JWKS_URL", first.aad.jwksUrl());
-        env.put("FHIRLINK_CALLER_ISSUERS", first.aad.callerIssuer("{tid}"));
-        env.put("FHIRLINK_ALLOWED_FHIR_HOSTS", "127.0.0.1,localhost");
-        env.put("FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "true");
-        env.put("FHIRLINK_TRUSTSTORE", TestCertificates.trustPem().toString());
         env.put("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", "3000");
         return env;
     }
@@ -90,13 +82,5 @@ final class Replicas {
             request.header(headers[i], headers[i + 1]);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
