@@ -74,8 +74,7 @@ public final class FhirRequestParser {
     }
 
     private static GatewayException pathRefused() {
-        return new GatewayException(400, "invalid", "Bad request",
-                "The request path is not allowed: it may not contain '.' or '..' segments, '//', backslashes or encoded slashes.");
+        return new GatewayException(400, "invalid", "Bad request", PathSafety.REFUSED);
     }
 
     private static GatewayException notSupported(String detail) {

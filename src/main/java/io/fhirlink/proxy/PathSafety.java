@@ -10,6 +10,10 @@ import java.util.Locale;
  */
 public final class PathSafety {
 
+    /** Why a path is refused, as the caller reads it (the guard's and the parser's 400). */
+    static final String REFUSED = "The request path is not allowed: it may not contain '.' or '..' segments, '//', "
+            + "backslashes or encoded slashes.";
+
     private PathSafety() {
     }
 

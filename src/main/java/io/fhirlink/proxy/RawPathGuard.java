@@ -13,8 +13,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 public final class RawPathGuard implements Handler<RoutingContext> {
 
     private static final String FHIR_BODY = "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
-            + "\"code\":\"invalid\",\"diagnostics\":\"The request path is not allowed: it may not contain '.' or '..' "
-            + "segments, '//', backslashes or encoded slashes.\"}]}";
+            + "\"code\":\"invalid\",\"diagnostics\":\"" + PathSafety.REFUSED + "\"}]}";
 
     /** Puts the guard in front of every route of the public (not the management) server. */
     public static void install(CamelContext camel) {

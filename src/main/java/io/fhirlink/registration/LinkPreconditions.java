@@ -43,7 +43,7 @@ public final class LinkPreconditions {
         exchange.setProperty(EXPECTED_VERSION, current);
     }
 
-    /** Route step before a DELETE statement: the expected version as its parameter (null = unconditional). */
+    /** Route step before a conditional update or delete: the expected version as its parameter (null = unconditional). */
     public void bindExpectedVersion(Exchange exchange) {
         exchange.getMessage().setHeader("expectedVersion", exchange.getProperty(EXPECTED_VERSION, Long.class));
     }

@@ -52,13 +52,9 @@ public final class LinkWrites {
         message.setHeader("createdBy", exchange.getProperty(Caller.PROPERTY, Caller.class).subject());
     }
 
-    /**
-     * Route step before the update of a re-probed link: the new settings, the secret sealed with the current key,
-     * and the version the caller's If-Match names (null: unconditional).
-     */
+    /** Route step before the update of a re-probed link: the new settings, the secret sealed with the current key. */
     public void bindLinkUpdate(Exchange exchange) {
-        Message message = bindProbedLink(exchange);
-        message.setHeader("expectedVersion", exchange.getProperty(LinkPreconditions.EXPECTED_VERSION, Long.class));
+        bindProbedLink(exchange);
     }
 
     /** The probed settings as the statements' named parameters, with the secret sealed (nothing else kept). */
