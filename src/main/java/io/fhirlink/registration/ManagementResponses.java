@@ -42,10 +42,8 @@ public final class ManagementResponses {
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
         AUDIT.info("link created name={} organization={} subject={} endpoint={} requestId={}",
                 link.displayName(), caller.organization(), caller.subject(), link.endpoint(), requestId(exchange));
-        String base = publicBaseUrl.of(exchange);
-        write(exchange, 201, json.writeValueAsBytes(view(link, base)));
+        String base = writeLink(exchange, 201, link);
         exchange.getMessage().setHeader("Location", base + COLLECTION_PATH + "/" + link.displayName());
-        exchange.getMessage().setHeader("ETag", etag(link));
     }
 
     /** Route step: 200 with one link (the route has already checked it belongs to the caller). */
@@ -54,9 +52,7 @@ public final class ManagementResponses {
         if (exchange.getMessage().getBody() == null) {
             throw notFound(exchange);
         }
-        Link link = rows.toLinkWithoutSecret((Map<String, Object>) exchange.getMessage().getBody(Map.class));
-        write(exchange, 200, json.writeValueAsBytes(view(link, publicBaseUrl.of(exchange))));
-        exchange.getMessage().setHeader("ETag", etag(link));
+        writeLink(exchange, 200, rows.toLinkWithoutSecret((Map<String, Object>) exchange.getMessage().getBody(Map.class)));
     }
 
     /** Route step: 200 with the updated link and its new ETag. */
@@ -67,8 +63,7 @@ public final class ManagementResponses {
         AUDIT.info("link updated name={} organization={} subject={} endpoint={} clientId={} version={} requestId={}",
                 link.displayName(), caller.organization(), caller.subject(), link.endpoint(), link.clientId(), link.version(),
                 requestId(exchange));
-        write(exchange, 200, json.writeValueAsBytes(view(link, publicBaseUrl.of(exchange))));
-        exchange.getMessage().setHeader("ETag", etag(link));
+        writeLink(exchange, 200, link);
     }
 
     /** Route step: 200 with the caller organization's links. */
@@ -83,11 +78,8 @@ public final class ManagementResponses {
         write(exchange, 200, json.writeValueAsBytes(array));
     }
 
-    /** Route step: 204 after an unlink. */
+    /** Route step: 204 after an unlink (the route's confirm step has already answered a missing row). */
     public void deleted(Exchange exchange) {
-        if (exchange.getMessage().getBody() == null) {
-            throw notFound(exchange);
-        }
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
         AUDIT.info("link deleted name={} organization={} subject={} requestId={}",
                 exchange.getMessage().getHeader("displayName"), caller.organization(), caller.subject(), requestId(exchange));
@@ -126,6 +118,14 @@ public final class ManagementResponses {
 
     static String etag(Link link) {
         return "W/\"" + link.version() + "\"";
+    }
+
+    /** One link as the answer, with its ETag; returns the public base URL it was written with. */
+    private String writeLink(Exchange exchange, int status, Link link) throws Exception {
+        String base = publicBaseUrl.of(exchange);
+        write(exchange, status, json.writeValueAsBytes(view(link, base)));
+        exchange.getMessage().setHeader("ETag", etag(link));
+        return base;
     }
 
     private static void write(Exchange exchange, int status, byte[] body) {
