@@ -11,6 +11,7 @@ import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerWriter;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.proxy.RequestBodyReader;
 import io.fhirlink.proxy.UpstreamConnections;
 import io.fhirlink.proxy.UpstreamHttpClient;
 import io.fhirlink.proxy.UpstreamRequest;
@@ -75,6 +76,7 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("fhirRequestParser", new FhirRequestParser());
         LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, LINK_CACHE_TTL);
         registry.bind("linkDirectory", linkDirectory);
+        registry.bind("requestBodyReader", new RequestBodyReader(settings.proxyMaxBodyBytes()));
         registry.bind("upstreamRequest", new UpstreamRequest(tokens));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));
         registry.bind("answerWriter", new AnswerWriter());

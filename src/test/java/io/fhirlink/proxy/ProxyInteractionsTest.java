@@ -14,6 +14,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.fhirlink.GatewayHarness;
 import io.fhirlink.support.RecordedRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
@@ -155,6 +156,41 @@ class ProxyInteractionsTest {
         assertThat(vread.getIdElement().getVersionIdPart()).isEqualTo("1");
         assertThat(postSearch.getEntry()).hasSize(1);
         assertThat(harness.fhir.requests()).anySatisfy(r -> assertThat(r.pathAndQuery()).isEqualTo("/Patient/_search"));
+    }
+
+    @Test
+    void postSearch_withAFormBody_findsExactlyWhatTheSameGetSearchFinds() throws Exception {
+        harness.fhir.seedPatients(3, "Formsearch");
+        // repeated given (AND) and a percent-encoded token: the server must read the form exactly as sent
+        String form = "family=Formsearch&given=Seed&given=Seed2&identifier=urn%3Afhir-link%3Atest%7CFormsearch-2";
+        harness.fhir.clearRequests();
+
+        HttpResponse<String> byPost = harness.send("POST", "/clinic/Patient/_search", harness.token(TENANT), form,
+                "Content-Type", "application/x-www-form-urlencoded");
+        HttpResponse<String> byGet = harness.send("GET", "/clinic/Patient?" + form, harness.token(TENANT), null);
+
+        assertThat(byPost.statusCode()).as(byPost.body()).isEqualTo(200);
+        assertThat(entryIds(byPost.body())).hasSize(1).isEqualTo(entryIds(byGet.body()));
+        RecordedRequest received = harness.fhir.requests().get(0);
+        assertThat(received.bodyAsString()).isEqualTo(form);
+        assertThat(received.header("Content-Type")).startsWith("application/x-www-form-urlencoded");
+        assertThat(received.header("Content-Length")).isEqualTo(Integer.toString(form.length()));
+    }
+
+    @Test
+    void postSearch_thatMatchesNothing_answersAnEmptyBundle() throws Exception {
+        harness.fhir.seedPatients(2, "Somebody");
+
+        HttpResponse<String> answer = harness.send("POST", "/clinic/Patient/_search", harness.token(TENANT),
+                "family=Nobody&_count=1", "Content-Type", "application/x-www-form-urlencoded");
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(entryIds(answer.body())).isEmpty();
+    }
+
+    private static List<String> entryIds(String searchset) {
+        Bundle bundle = FHIR.newJsonParser().parseResource(Bundle.class, searchset);
+        return bundle.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).sorted().toList();
     }
 
     @Test

@@ -15,6 +15,8 @@ import ca.uhn.fhir.rest.annotation.TransactionParam;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.StringAndListParam;
+import ca.uhn.fhir.rest.param.StringOrListParam;
 import ca.uhn.fhir.rest.param.StringParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
@@ -134,15 +136,22 @@ final class MemoryFhirProviders {
                 @OptionalParam(name = "_id") TokenParam id,
                 @OptionalParam(name = "identifier") TokenParam identifier,
                 @OptionalParam(name = "family") StringParam family,
-                @OptionalParam(name = "given") StringParam given,
+                // repeated given= narrows the search (AND), as FHIR servers read repeated parameters
+                @OptionalParam(name = "given") StringAndListParam given,
                 @OptionalParam(name = "name") StringParam name) {
             Map<String, String> params = new HashMap<>();
             put(params, "_id", id);
             put(params, "identifier", identifier);
             put(params, "family", family);
-            put(params, "given", given);
             put(params, "name", name);
-            return store.search("Patient", params);
+            List<Resource> found = store.search("Patient", params);
+            if (given != null) {
+                for (StringOrListParam anyOf : given.getValuesAsQueryTokens()) {
+                    found.removeIf(r -> anyOf.getValuesAsQueryTokens().stream()
+                            .noneMatch(v -> FhirMemoryStore.matches(r, "given", v.getValue())));
+                }
+            }
+            return found;
         }
     }
 

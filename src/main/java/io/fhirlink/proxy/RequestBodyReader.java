@@ -1,0 +1,113 @@
+package io.fhirlink.proxy;
+
+import io.fhirlink.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+import org.apache.camel.support.SynchronizationAdapter;
+
+/**
+ * Reads the caller's request body, exactly as sent, once the caller is authenticated and owns the link: nobody's
+ * bytes are held in memory before their token is checked. The proxy route's {@code from} reads no body itself
+ * ({@code useBodyHandler: false}), so a form-encoded POST {@code _search} is forwarded byte for byte instead of being
+ * parsed into form fields and lost. The body is kept whole so it goes upstream with its {@code Content-Length} and
+ * can be sent again on the token retry. Bodies over the limit are refused with 413 as soon as the declared length or
+ * the bytes read pass it.
+ */
+public final class RequestBodyReader {
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final long maxBytes;
+
+    public RequestBodyReader(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * Route step: the paused request becomes its body's bytes (or no body). The route runs on a worker thread, which
+     * waits here while the event loop reads.
+     */
+    public void read(Exchange exchange) {
+        try {
+            start(exchange).toCompletableFuture().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    CompletionStage<Void> start(Exchange exchange) {
+        Message message = exchange.getMessage();
+        if (!(message.getBody() instanceof HttpServerRequest request)) {
+            return DONE;
+        }
+        long declared = declaredLength(request.getHeader("Content-Length"));
+        if (declared > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        if (request.isEnded()) {
+            message.setBody(null);
+            return DONE;
+        }
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        request.handler(chunk -> {
+            if (read.isDone()) {
+                return;
+            }
+            if (body.length() + (long) chunk.length() > maxBytes) {
+                read.completeExceptionally(tooLarge(maxBytes));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(read::completeExceptionally);
+        request.endHandler(v -> {
+            message.setBody(body.length() == 0 ? null : body.getBytes());
+            read.complete(null);
+        });
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+            request.response().writeContinue();
+        }
+        request.resume();
+        return read;
+    }
+
+    /**
+     * First step's companion: once the answer is written, a request whose body was never read (refused before it, or
+     * too large) has its connection closed; the bytes still on their way are not read into anything.
+     */
+    public static void closeIfBodyUnread(Exchange exchange) {
+        if (exchange.getIn() instanceof HttpMessage http) {
+            HttpServerRequest request = http.getRequest();
+            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                @Override
+                public void onDone(Exchange done) {
+                    if (!request.isEnded() && request.response().ended()) {
+                        request.response().close();
+                    }
+                }
+            });
+        }
+    }
+
+    static GatewayException tooLarge(long maxBytes) {
+        return new GatewayException(413, "too-costly", "Payload too large",
+                "The request body is larger than the gateway accepts on FHIR paths (" + maxBytes + " bytes).");
+    }
+
+    private static long declaredLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
