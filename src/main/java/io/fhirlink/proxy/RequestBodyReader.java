@@ -97,7 +97,7 @@ public final class RequestBodyReader {
 
     static GatewayException tooLarge(long maxBytes) {
         return new GatewayException(413, "too-costly", "Payload too large",
-                "The request body is larger than the gateway accepts on FHIR paths (" + maxBytes + " bytes).");
+                "The request body is larger than the gateway accepts here (" + maxBytes + " bytes).");
     }
 
     private static long declaredLength(String header) {
