@@ -5,6 +5,7 @@ import java.util.Properties;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.RawPathGuard;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
@@ -18,32 +19,36 @@ public final class FhirLink implements AutoCloseable {
 
     private final Settings settings;
     private final Database database;
+    private final Vertx vertx;
     private final Main main;
 
-    private FhirLink(Settings settings, Database database, Main main) {
+    private FhirLink(Settings settings, Database database, Vertx vertx, Main main) {
         this.settings = settings;
         this.database = database;
+        this.vertx = vertx;
         this.main = main;
     }
 
     /** Starts a gateway and returns once it serves requests. */
     public static FhirLink start(Settings settings) throws Exception {
         Database database = Database.open(settings);
+        Vertx vertx = Vertx.vertx(GatewayBeans.vertxOptions(settings));
         try {
             Main main = new Main();
             main.setDefaultPropertyPlaceholderLocation("classpath:application.properties"
                     + (settings.devProfile() ? ",classpath:application-dev.properties" : "")
                     + ",file:" + Settings.OPERATOR_CONFIG + ";optional=true");
             main.setOverrideProperties(camelProperties(settings));
-            main.configure().addConfiguration(new GatewayBeans(settings, database));
+            main.configure().addConfiguration(new GatewayBeans(settings, database, vertx));
             main.start();
             RawPathGuard.install(main.getCamelContext());
             CamelContext camel = main.getCamelContext();
             camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst()
                     .ifPresent(meters -> camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class)
                             .useMeterRegistry(meters));
-            return new FhirLink(settings, database, main);
+            return new FhirLink(settings, database, vertx, main);
         } catch (Exception | Error e) {
+            closeQuietly(vertx);
             database.close();
             throw e;
         }
@@ -116,7 +121,17 @@ public final class FhirLink implements AutoCloseable {
         try {
             main.stop();
         } finally {
+            closeQuietly(vertx);
             database.close();
+        }
+    }
+
+    /** Camel does not close a Vert.x it was given; the gateway made it, so the gateway closes it. */
+    private static void closeQuietly(Vertx vertx) {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LoggerFactory.getLogger(FhirLink.class).warn("Vert.x did not stop cleanly: {}", e.toString());
         }
     }
 }

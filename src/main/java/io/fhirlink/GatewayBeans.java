@@ -9,13 +9,17 @@ import io.fhirlink.ops.OperatorMBeans;
 import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerWriter;
+import io.fhirlink.proxy.EventLoopHttpEngine;
+import io.fhirlink.proxy.InflightLimits;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
 import io.fhirlink.proxy.RequestBodyReader;
 import io.fhirlink.proxy.UpstreamConnections;
+import io.fhirlink.proxy.UpstreamForwarder;
 import io.fhirlink.proxy.UpstreamHttpClient;
 import io.fhirlink.proxy.UpstreamRequest;
 import io.fhirlink.proxy.UpstreamResponse;
+import io.fhirlink.proxy.Workers;
 import io.fhirlink.registration.EndpointPolicy;
 import io.fhirlink.registration.LinkPreconditions;
 import io.fhirlink.registration.LinkWrites;
@@ -23,6 +27,8 @@ import io.fhirlink.registration.ManagementResponses;
 import io.fhirlink.registration.OpenApiDocument;
 import io.fhirlink.registration.RegistrationValidator;
 import io.fhirlink.registration.ServerProbe;
+import io.fhirlink.upstream.UpstreamClients;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -44,10 +50,12 @@ public final class GatewayBeans implements CamelConfiguration {
 
     private final Settings settings;
     private final Database database;
+    private final Vertx vertx;
 
-    public GatewayBeans(Settings settings, Database database) {
+    public GatewayBeans(Settings settings, Database database, Vertx vertx) {
         this.settings = settings;
         this.database = database;
+        this.vertx = vertx;
     }
 
     @Override
@@ -59,13 +67,18 @@ public final class GatewayBeans implements CamelConfiguration {
         PublicBaseUrl publicBaseUrl = new PublicBaseUrl(settings);
         UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext());
 
+        Workers workers = new Workers(vertx);
+
         Registry registry = camel.getRegistry();
         registry.bind("dataSource", database.dataSource());
-        registry.bind("vertxOptions", vertxOptions(settings));
+        // one Vert.x for both servers and the proxy's client (platform-http finds it by type)
+        registry.bind("vertx", vertx);
+        registry.bind("gatewayHttpServers", new GatewayHttpServers(settings));
+        // the registration probe's camel-http client
         registry.bind("upstreamHttpClient", new UpstreamHttpClient());
         registry.bind("upstreamConnections", UpstreamConnections.create(settings, tls.sslContext()));
         registry.bind("failureResponses", new FailureResponses(json));
-        registry.bind("callerAuthenticator", new CallerAuthenticator(settings, tls.sslContext()));
+        registry.bind("callerAuthenticator", new CallerAuthenticator(settings, tls.sslContext(), workers));
         registry.bind("upstreamTokens", tokens);
 
         registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings)));
@@ -73,11 +86,19 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("linkWrites", new LinkWrites(cipher));
         registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows));
 
+        // the FHIR proxy: its own engine runs the route on the event loops (fhir-proxy.camel.yaml)
+        EventLoopHttpEngine proxyEngine = new EventLoopHttpEngine();
+        proxyEngine.setCamelContext(camel);
+        registry.bind("eventLoopHttpEngine", proxyEngine);
         registry.bind("fhirRequestParser", new FhirRequestParser());
-        LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, LINK_CACHE_TTL);
+        LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, LINK_CACHE_TTL,
+                workers);
         registry.bind("linkDirectory", linkDirectory);
         registry.bind("requestBodyReader", new RequestBodyReader(settings.proxyMaxBodyBytes()));
+        registry.bind("inflightLimits", new InflightLimits(settings));
         registry.bind("upstreamRequest", new UpstreamRequest(tokens));
+        registry.bind("upstreamForwarder", new UpstreamForwarder(vertx,
+                new UpstreamClients(vertx, settings, tls.trustManager()), settings));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));
         registry.bind("answerWriter", new AnswerWriter());
 
@@ -108,14 +129,15 @@ public final class GatewayBeans implements CamelConfiguration {
     }
 
     /**
-     * platform-http runs every exchange on a Vert.x worker thread, and each upstream call holds its thread until the
-     * FHIR server answers: the pool bounds the calls in flight across all links. Vert.x's default of 20 let 20 calls
-     * to one hanging server queue every other organization's calls behind them. Streaming a large search to a slow
-     * caller keeps a worker busy for minutes without anything being stuck, so Vert.x's blocked-thread warning (with
-     * a stack trace every second) waits 10 minutes, or twice the response timeout if that is longer.
+     * The proxy runs on the event loops (at least FHIRLINK_EVENT_LOOPS of them serve the public port); Vert.x's
+     * blocked-thread checker stays at its 2 s for them, the tripwire for a proxy step that blocks. The management
+     * routes run on workers, each holding its thread for its database work and registration probe, which may take
+     * minutes on a slow server without anything being stuck: their blocked-thread warning (with a stack trace every
+     * second) waits 10 minutes, or twice the response timeout if that is longer.
      */
-    static VertxOptions vertxOptions(Settings settings) {
+    public static VertxOptions vertxOptions(Settings settings) {
         return new VertxOptions()
+                .setEventLoopPoolSize(Math.max(settings.eventLoops(), 2 * Runtime.getRuntime().availableProcessors()))
                 .setWorkerPoolSize(settings.workerThreads())
                 .setMaxWorkerExecuteTime(Math.max(2L * settings.upstreamResponseTimeoutMs(), TimeUnit.MINUTES.toMillis(10)))
                 .setMaxWorkerExecuteTimeUnit(TimeUnit.MILLISECONDS);

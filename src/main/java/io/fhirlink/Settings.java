@@ -39,6 +39,10 @@ public record Settings(
         int upstreamResponseTimeoutMs,
         long proxyMaxBodyBytes,
         int workerThreads,
+        int eventLoops,
+        int maxInflight,
+        int maxInflightPerLink,
+        int upstreamDeadlineMs,
         Path routesDir,
         boolean devProfile,
         boolean jsonLogs) {
@@ -101,6 +105,10 @@ public record Settings(
                 r.positiveInt("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", 60000),
                 r.positiveInt("FHIRLINK_PROXY_MAX_BODY_BYTES", 50 * 1024 * 1024),
                 r.positiveInt("FHIRLINK_WORKER_THREADS", 200),
+                r.positiveInt("FHIRLINK_EVENT_LOOPS", Runtime.getRuntime().availableProcessors()),
+                r.positiveInt("FHIRLINK_MAX_INFLIGHT", 4096),
+                r.positiveInt("FHIRLINK_MAX_INFLIGHT_PER_LINK", 1024),
+                r.positiveInt("FHIRLINK_UPSTREAM_DEADLINE_MS", 120000),
                 Path.of(r.value("FHIRLINK_ROUTES_DIR", "./config/routes")).toAbsolutePath().normalize(),
                 r.oneOf("FHIRLINK_PROFILE", "prod", "prod", "dev").equals("dev"),
                 r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"));

@@ -16,12 +16,15 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.fhirlink.GatewayException;
 import io.fhirlink.Settings;
 import io.fhirlink.proxy.FhirRequest;
+import io.fhirlink.proxy.Workers;
 import java.net.MalformedURLException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import javax.net.ssl.SSLContext;
 import org.apache.camel.Exchange;
 
@@ -49,10 +52,14 @@ public final class CallerAuthenticator {
             return Instant.now().isBefore(expiresAt);
         }
     }
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final Workers workers;
     private final List<String> issuerTemplates;
     private final String organizationClaim;
 
-    public CallerAuthenticator(Settings settings, SSLContext outboundTls) {
+    public CallerAuthenticator(Settings settings, SSLContext outboundTls, Workers workers) {
+        this.workers = workers;
         this.issuerTemplates = settings.callerIssuers();
         this.organizationClaim = settings.organizationClaim();
         DefaultResourceRetriever retriever = new DefaultResourceRetriever(
@@ -80,15 +87,31 @@ public final class CallerAuthenticator {
     }
 
     /**
-     * Route step for FHIR paths. The CapabilityStatement may be read anonymously, as FHIR servers allow; a token,
-     * when present, must still be valid, so the link's ownership can be checked.
+     * Route step for FHIR paths, on the event loop. The CapabilityStatement may be read anonymously, as FHIR servers
+     * allow; a token, when present, must still be valid, so the link's ownership can be checked. A token verified
+     * before is answered from memory; a new one is verified on a worker (its signing keys may have to be fetched).
      */
-    public void authenticateFhirCaller(Exchange exchange) {
+    public CompletionStage<Void> authenticateFhirCaller(Exchange exchange) {
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         String header = exchange.getMessage().getHeader("Authorization", String.class);
-        if (header != null || !request.isCapabilityStatement()) {
-            exchange.setProperty(Caller.PROPERTY, verify(header));
+        if (header == null && request.isCapabilityStatement()) {
+            return DONE;
         }
+        Caller known = remembered(header);
+        if (known != null) {
+            exchange.setProperty(Caller.PROPERTY, known);
+            return DONE;
+        }
+        return workers.run(() -> verify(header)).thenAccept(caller -> exchange.setProperty(Caller.PROPERTY, caller));
+    }
+
+    /** The caller of a token verified before and not yet expired, else null. */
+    private Caller remembered(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        Verified known = verified.getIfPresent(authorization.substring(7).trim());
+        return known != null && known.stillValid() ? known.caller() : null;
     }
 
     public Caller verify(String authorization) {

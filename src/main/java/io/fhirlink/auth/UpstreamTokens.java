@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,15 +94,13 @@ public final class UpstreamTokens {
                 .buildAsync();
     }
 
-    /** A valid token for the link, from the cache or from Azure AD (one request however many callers wait). */
-    public AccessToken tokenFor(Link link) {
-        CompletableFuture<AccessToken> pending = cache.get(cacheKey(link), (key, executor) ->
+    /**
+     * A valid token for the link: a completed future from the cache, or one token request to Azure AD on a thread of
+     * its own (however many callers wait), never on the caller's thread.
+     */
+    public CompletableFuture<AccessToken> tokenFor(Link link) {
+        return cache.get(cacheKey(link), (key, executor) ->
                 CompletableFuture.supplyAsync(() -> request(link.tenantId(), link.clientId(), link.clientSecret(), link.scope()), requests));
-        try {
-            return pending.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
     }
 
     /** Forget the link's token, e.g. after the FHIR server rejected it or the link changed. */

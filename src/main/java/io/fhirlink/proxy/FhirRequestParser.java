@@ -21,7 +21,6 @@ public final class FhirRequestParser {
     public void parse(Exchange exchange) {
         String uri = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
         String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
-        RequestBodyReader.closeIfBodyUnread(exchange);
         exchange.setProperty(FhirRequest.PROPERTY, parse(uri, method));
     }
 

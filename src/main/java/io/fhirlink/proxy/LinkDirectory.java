@@ -1,7 +1,7 @@
 package io.fhirlink.proxy;
 
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.fhirlink.GatewayException;
 import io.fhirlink.Link;
@@ -11,7 +11,8 @@ import io.fhirlink.auth.UpstreamTokens;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
@@ -24,13 +25,15 @@ import org.apache.camel.ProducerTemplate;
 public final class LinkDirectory {
 
     public static final String FIND_LINK_ROUTE = "direct:find-link";
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final ProducerTemplate template;
     private final LinkRows rows;
     private final UpstreamTokens tokens;
-    private final LoadingCache<String, Optional<Link>> links;
+    private final AsyncLoadingCache<String, Optional<Link>> links;
 
-    public LinkDirectory(ProducerTemplate template, LinkRows rows, UpstreamTokens tokens, Duration ttl) {
+    /** The find-link query runs on a worker ({@code workers}): a cache miss never blocks the event loop. */
+    public LinkDirectory(ProducerTemplate template, LinkRows rows, UpstreamTokens tokens, Duration ttl, Workers workers) {
         this.template = template;
         this.rows = rows;
         this.tokens = tokens;
@@ -55,13 +58,18 @@ public final class LinkDirectory {
                 // a link in use is re-read in the background before it expires: no request waits for the database
                 .refreshAfterWrite(ttl.dividedBy(2))
                 .recordStats()
-                .build(this::load);
+                .buildAsync((name, executor) -> workers.run(() -> load(name)));
     }
 
     /** Route step: the link named in the request into {@link Link#PROPERTY}; else 404. */
-    public void resolve(Exchange exchange) {
-        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
-        exchange.setProperty(Link.PROPERTY, find(request.displayName()).orElseThrow(() -> unknown(request.displayName())));
+    public CompletionStage<Void> resolve(Exchange exchange) {
+        String name = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class).displayName();
+        CompletableFuture<Optional<Link>> link = links.get(name);
+        if (link.isDone() && !link.isCompletedExceptionally()) {
+            exchange.setProperty(Link.PROPERTY, link.join().orElseThrow(() -> unknown(name))); // the warm path
+            return DONE;
+        }
+        return link.thenAccept(found -> exchange.setProperty(Link.PROPERTY, found.orElseThrow(() -> unknown(name))));
     }
 
     /**
@@ -79,14 +87,6 @@ public final class LinkDirectory {
         }
     }
 
-    public Optional<Link> find(String displayName) {
-        try {
-            return links.get(displayName);
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
-
     /** Route step after a link changed or was deleted: this replica forgets it now. */
     public void forgetChanged(Exchange exchange) {
         String name = exchange.getMessage().getHeader("displayName", String.class);
@@ -97,26 +97,26 @@ public final class LinkDirectory {
 
     /** Drops the link and its Azure tokens from this replica's caches. */
     public void evict(String displayName) {
-        links.invalidate(displayName);
+        links.synchronous().invalidate(displayName);
         tokens.forget(displayName);
     }
 
     public void evictAll() {
-        links.invalidateAll();
+        links.synchronous().invalidateAll();
         tokens.forgetAll();
     }
 
     /** Reads of the database: every load and background refresh of the cache. */
     public long databaseLookups() {
-        return links.stats().loadCount();
+        return links.synchronous().stats().loadCount();
     }
 
     public CacheStats stats() {
-        return links.stats();
+        return links.synchronous().stats();
     }
 
     public long size() {
-        return links.estimatedSize();
+        return links.synchronous().estimatedSize();
     }
 
     @SuppressWarnings("unchecked")

@@ -28,9 +28,14 @@ public final class RequestBodyReader {
         this.maxBytes = maxBytes;
     }
 
+    /** Route step on the event loop (the proxy): the paused request becomes its body's bytes (or no body). */
+    public CompletionStage<Void> readAsync(Exchange exchange) {
+        return start(exchange);
+    }
+
     /**
-     * Route step: the paused request becomes its body's bytes (or no body). The route runs on a worker thread, which
-     * waits here while the event loop reads.
+     * Route step on a worker thread (the management routes): the same, the worker waiting here while the event loop
+     * reads.
      */
     public void read(Exchange exchange) {
         try {
@@ -78,8 +83,8 @@ public final class RequestBodyReader {
     }
 
     /**
-     * First step's companion: once the answer is written, a request whose body was never read (refused before it, or
-     * too large) has its connection closed; the bytes still on their way are not read into anything.
+     * For a route on Camel's own engine (the management API), from its first step: once the answer is written, the
+     * request is finished the way {@link #afterAnswer} says.
      */
     public static void closeIfBodyUnread(Exchange exchange) {
         if (exchange.getIn() instanceof HttpMessage http) {
@@ -87,12 +92,37 @@ public final class RequestBodyReader {
             exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                 @Override
                 public void onDone(Exchange done) {
-                    if (!request.isEnded() && request.response().ended()) {
-                        request.response().close();
-                    }
+                    afterAnswer(request);
                 }
             });
         }
+    }
+
+    /**
+     * True when the caller sent a body that nobody read (refused before it, or too large): the answer must say
+     * {@code Connection: close}, as the connection is closed after it rather than reading the bytes still coming.
+     */
+    public static boolean bodyLeftUnread(Exchange exchange) {
+        return exchange.getIn() instanceof HttpMessage http && !http.getRequest().isEnded() && declaresBody(http.getRequest());
+    }
+
+    /**
+     * After the answer: a request whose body was never read has its connection closed; a request without a body is
+     * let finish (it stays paused until then, and its connection with it), so the connection serves the next one.
+     */
+    public static void afterAnswer(HttpServerRequest request) {
+        if (request.isEnded() || request.response().closed()) {
+            return;
+        }
+        if (declaresBody(request)) {
+            request.response().close();
+        } else {
+            request.resume();
+        }
+    }
+
+    private static boolean declaresBody(HttpServerRequest request) {
+        return request.getHeader("Transfer-Encoding") != null || declaredLength(request.getHeader("Content-Length")) > 0;
     }
 
     static GatewayException tooLarge(long maxBytes) {

@@ -20,7 +20,10 @@ public final class UpstreamFailures {
 
     /** Connected, then no answer in time (not a connect timeout, which is unreachability). */
     public static boolean isResponseTimeout(Throwable t) {
-        return find(t, SocketTimeoutException.class) != null && find(t, ConnectTimeoutException.class) == null;
+        // the proxy's Vert.x client reports its response timeout and the deadline as a TimeoutException
+        return find(t, java.util.concurrent.TimeoutException.class) != null
+                || find(t, SocketTimeoutException.class) != null && find(t, ConnectTimeoutException.class) == null
+                        && find(t, io.netty.channel.ConnectTimeoutException.class) == null;
     }
 
     /** Why no connection could be made or kept. */
@@ -34,7 +37,7 @@ public final class UpstreamFailures {
         if (find(t, SSLException.class) != null) {
             return "TLS handshake failed";
         }
-        if (find(t, ConnectTimeoutException.class) != null) {
+        if (find(t, ConnectTimeoutException.class) != null || find(t, io.netty.channel.ConnectTimeoutException.class) != null) {
             return "connection timed out";
         }
         if (find(t, ConnectException.class) != null || find(t, HttpHostConnectException.class) != null) {

@@ -9,18 +9,19 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.component.http.HttpMethods;
 
 /**
- * Shapes the message that camel-http sends to the linked FHIR server: the link's Azure token, the method, the
- * path after the display name, the raw query, the body, and only the allow-listed headers
- * ({@link HeaderPolicy}). Also owns the one retry after the FHIR server rejects a token.
+ * Shapes the message that {@link UpstreamForwarder} sends to the linked FHIR server: the link's Azure token, the body,
+ * and only the allow-listed headers ({@link HeaderPolicy}); the method, path and raw query come from the parsed
+ * {@link FhirRequest}. Also owns the one retry after the FHIR server rejects a token.
  */
 public final class UpstreamRequest {
 
-    /** Exchange property with the upstream base URL the route's {@code toD} sends to. */
+    /** Exchange property with the upstream base URL the registration probe's {@code toD} sends to. */
     public static final String UPSTREAM_BASE = "upstreamBase";
     /** Exchange property with the caller's allow-listed headers, kept for a retry. */
     private static final String FORWARDED_HEADERS = "fhirlink.forwardedHeaders";
@@ -32,16 +33,17 @@ public final class UpstreamRequest {
      */
     private static final String TOKEN_SENT = "tokenSent";
 
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
     private final UpstreamTokens tokens;
 
     public UpstreamRequest(UpstreamTokens tokens) {
         this.tokens = tokens;
     }
 
-    /** Route step: the upstream request: method, path, raw query, body and the allow-listed headers. */
+    /** Route step: the upstream request's body and allow-listed headers. */
     public void prepare(Exchange exchange) {
         Message message = exchange.getMessage();
-        Link link = exchange.getProperty(Link.PROPERTY, Link.class);
 
         Map<String, Object> forwarded = new HashMap<>();
         message.getHeaders().forEach((name, value) -> {
@@ -56,7 +58,6 @@ public final class UpstreamRequest {
         }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
         exchange.setProperty(REQUEST_BODY, message.getBody());
-        exchange.setProperty(UPSTREAM_BASE, link.endpoint());
         setHeaders(exchange);
     }
 
@@ -65,14 +66,23 @@ public final class UpstreamRequest {
      * CapabilityStatement is anonymous on Azure: reading it needs no token, so it works even while the link's
      * credentials are broken.
      */
-    public void attachToken(Exchange exchange) {
+    public CompletionStage<Void> attachToken(Exchange exchange) {
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
-        AccessToken token = request.isCapabilityStatement() ? null
-                : tokens.tokenFor(exchange.getProperty(Link.PROPERTY, Link.class));
-        if (token != null) {
-            exchange.getMessage().setHeader("Authorization", "Bearer " + token.value());
+        if (request.isCapabilityStatement()) {
+            exchange.setProperty(TOKEN_SENT, false);
+            return DONE;
         }
-        exchange.setProperty(TOKEN_SENT, token != null);
+        CompletableFuture<AccessToken> token = tokens.tokenFor(exchange.getProperty(Link.PROPERTY, Link.class));
+        if (token.isDone() && !token.isCompletedExceptionally()) {
+            attach(exchange, token.join()); // the warm path: no future chained, nothing scheduled
+            return DONE;
+        }
+        return token.thenAccept(t -> attach(exchange, t));
+    }
+
+    private static void attach(Exchange exchange, AccessToken token) {
+        exchange.getMessage().setHeader("Authorization", "Bearer " + token.value());
+        exchange.setProperty(TOKEN_SENT, true);
     }
 
     /**
@@ -97,7 +107,6 @@ public final class UpstreamRequest {
     @SuppressWarnings("unchecked")
     private static void setHeaders(Exchange exchange) {
         Message message = exchange.getMessage();
-        FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         Map<String, Object> forwarded = exchange.getProperty(FORWARDED_HEADERS, Map.class);
         message.getHeaders().clear();
         message.getHeaders().putAll(forwarded);
@@ -109,13 +118,6 @@ public final class UpstreamRequest {
         }
         if (contentType != null) {
             message.setHeader(Exchange.CONTENT_TYPE, contentType.toString());
-        }
-        // the enum camel-http wants: a String would be converted through a registry scan on every request
-        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.valueOf(request.method()));
-        message.setHeader(Exchange.HTTP_PATH, request.path());
-        if (request.rawQuery() != null) {
-            message.setHeader(Exchange.HTTP_RAW_QUERY, request.rawQuery());
-            message.setHeader(Exchange.HTTP_QUERY, request.rawQuery());
         }
     }
 }

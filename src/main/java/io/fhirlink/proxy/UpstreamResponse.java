@@ -3,13 +3,8 @@ package io.fhirlink.proxy;
 import io.fhirlink.Link;
 import io.fhirlink.PublicBaseUrl;
 import io.fhirlink.ops.RequestLog;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.camel.Exchange;
@@ -17,12 +12,9 @@ import org.apache.camel.Message;
 
 /**
  * Shapes the FHIR server's answer for the caller: status and end-to-end headers kept, upstream URLs in
- * {@code Location}, {@code Content-Location} and the body rewritten to the gateway's, the body streamed.
+ * {@code Location}, {@code Content-Location} and the body rewritten to the gateway's (a streamed body as it passes).
  */
 public final class UpstreamResponse {
-
-    /** Answers up to this size are read whole; larger ones stream. */
-    static final int SMALL_BODY_BYTES = 256 * 1024;
 
     private final PublicBaseUrl publicBaseUrl;
 
@@ -30,14 +22,13 @@ public final class UpstreamResponse {
         this.publicBaseUrl = publicBaseUrl;
     }
 
-    public void prepare(Exchange exchange) throws IOException {
+    public void prepare(Exchange exchange) {
         Message message = exchange.getMessage();
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         String upstreamBase = link.endpoint();
         String gatewayBase = publicBaseUrl.of(exchange) + "/" + link.displayName();
 
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        long declaredLength = declaredLength(message.getHeader("Content-Length"));
         List<String> names = new ArrayList<>(message.getHeaders().keySet());
         for (String name : names) {
             if (!HeaderPolicy.passBack(name)) {
@@ -56,48 +47,14 @@ public final class UpstreamResponse {
             message.setHeader("X-Request-Id", requestId);
         }
 
-        Object body = message.getBody();
-        if (body instanceof InputStream stream) {
-            body = bufferIfSmall(stream, declaredLength);
-        }
-        if (body != null && isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
+        if (isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
             byte[] from = upstreamBase.getBytes(StandardCharsets.UTF_8);
             byte[] to = gatewayBase.getBytes(StandardCharsets.UTF_8);
-            body = body instanceof byte[] bytes ? UrlRewritingInputStream.rewrite(bytes, from, to)
-                    : new UrlRewritingInputStream((InputStream) body, from, to);
-        }
-        message.setBody(body);
-    }
-
-    /**
-     * Most FHIR answers are small: read those whole, so the upstream connection goes back to the pool at once and
-     * the answer is written in one piece. A declared length is read straight into an array of that size. Larger
-     * answers stay a stream (the prefix read so far, then the rest), so a 200 MB search passes in constant memory.
-     */
-    static Object bufferIfSmall(InputStream stream, long declaredLength) throws IOException {
-        if (declaredLength >= 0 && declaredLength <= SMALL_BODY_BYTES) {
-            byte[] body = new byte[(int) declaredLength];
-            int read = stream.readNBytes(body, 0, body.length);
-            stream.close();
-            return read == body.length ? body : Arrays.copyOf(body, read);
-        }
-        byte[] head = stream.readNBytes(SMALL_BODY_BYTES + 1);
-        if (head.length <= SMALL_BODY_BYTES) {
-            stream.close();
-            return head;
-        }
-        return new SequenceInputStream(new ByteArrayInputStream(head), stream);
-    }
-
-    /** The Content-Length the FHIR server declared, or -1 (chunked, absent, or not a number). */
-    private static long declaredLength(Object header) {
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.toString().trim());
-        } catch (NumberFormatException e) {
-            return -1;
+            if (message.getBody() instanceof byte[] whole) {
+                message.setBody(UrlRewriter.rewrite(whole, from, to));
+            } else if (message.getBody() instanceof StreamedAnswer streamed) {
+                streamed.rewriteWith(new UrlRewriter(from, to));
+            }
         }
     }
 

@@ -156,7 +156,7 @@ class CallerAuthenticationTest {
         CallerAuthenticator authenticator = new CallerAuthenticator(Settings.from(Map.of(
                 "FHIRLINK_CALLER_JWKS_URL", h.aad.jwksUrl(),
                 "FHIRLINK_CALLER_ISSUERS", h.aad.callerIssuer("{tid}"),
-                "FHIRLINK_CALLER_ORGANIZATION_CLAIM", "org")), TestCertificates.clientSslContext());
+                "FHIRLINK_CALLER_ORGANIZATION_CLAIM", "org")), TestCertificates.clientSslContext(), null);
         String token = builder().claim("org", "contoso-research").build();
 
         assertThat(authenticator.verify("Bearer " + token).organization()).isEqualTo("contoso-research");

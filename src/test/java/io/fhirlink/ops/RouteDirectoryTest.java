@@ -72,9 +72,9 @@ class RouteDirectoryTest {
 
     /** The README's edit: one setHeader step before the call to the FHIR server. */
     private static String withUpstreamHeader(String route) {
-        String anchor = "      steps:\n        - toD:\n            id: call-fhir-server\n";
+        String anchor = "      steps:\n        - process:\n            id: call-fhir-server\n";
         assertThat(route).contains(anchor);
         return route.replace(anchor, "      steps:\n        - setHeader:\n            name: " + HEADER
-                + "\n            constant: \"yes\"\n        - toD:\n            id: call-fhir-server\n");
+                + "\n            constant: \"yes\"\n        - process:\n            id: call-fhir-server\n");
     }
 }

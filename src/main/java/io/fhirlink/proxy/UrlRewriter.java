@@ -1,42 +1,36 @@
 package io.fhirlink.proxy;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * Streams a response body while replacing the upstream base URL with the gateway's, so Bundle links, fullUrls and
- * the CapabilityStatement's implementation.url point at the gateway. Works a chunk at a time: matches are found with
- * a Boyer-Moore-Horspool scan (it looks at a fraction of the bytes: a 200 MB search is mostly not URLs), the runs
- * between them are copied whole, and only a possible match cut off at the end of a chunk waits for the next one. Large search results pass without being held whole. A match counts only when the
- * next byte cannot continue a host name ({@code https://a.example} must not rewrite {@code https://a.example.org}).
+ * Replaces the upstream base URL with the gateway's in a response body, so Bundle links, fullUrls and the
+ * CapabilityStatement's implementation.url point at the gateway. A body in memory is rewritten at once
+ * ({@link #rewrite}); a streamed body a chunk at a time ({@link #next}, then {@link #end}), each chunk decided as far
+ * as it can be: only a possible match cut off at the end of a chunk waits for the next one, so a 200 MB search passes
+ * in constant memory. Matches are found with a Boyer-Moore-Horspool scan (it looks at a fraction of the bytes: a
+ * large search is mostly not URLs), the runs between them are copied whole. A match counts only when the next byte
+ * cannot continue a host name ({@code https://a.example} must not rewrite {@code https://a.example.org}).
  */
-public final class UrlRewritingInputStream extends FilterInputStream {
-
-    private static final int CHUNK_BYTES = 64 * 1024;
+public final class UrlRewriter {
 
     private final byte[] from;
     private final byte[] to;
     private final int[] shifts;
-    /** Source bytes read but not yet decided, {@code [0, pendingLength)}: at most a pattern's length between reads. */
+    /** Source bytes received but not yet decided: at most a pattern's length between chunks. */
     private final byte[] pending;
     private int pendingLength;
-    /** Decided bytes waiting to be handed out. */
-    private byte[] out = new byte[CHUNK_BYTES + CHUNK_BYTES / 4];
-    private int outStart;
-    private int outEnd;
-    private boolean sourceDone;
 
-    public UrlRewritingInputStream(InputStream in, byte[] from, byte[] to) {
-        super(in);
+    public UrlRewriter(byte[] from, byte[] to) {
         if (from.length == 0) {
             throw new IllegalArgumentException("empty pattern");
         }
         this.from = from;
         this.to = to;
         this.shifts = shifts(from);
-        this.pending = new byte[CHUNK_BYTES + from.length];
+        this.pending = new byte[from.length];
     }
 
     /** The same rewrite for a body already in memory; returns the input itself when nothing matches. */
@@ -45,9 +39,43 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         if (indexOf(body, body.length, from, shifts, 0) < 0) {
             return body;
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(body.length + Math.max(0, 16 * (to.length - from.length)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + Math.max(0, 16 * (to.length - from.length)));
         rewriteDecided(body, body.length, from, to, shifts, true, out::write);
         return out.toByteArray();
+    }
+
+    /** The rewritten bytes of the next chunk that are decided; the rest waits for the next chunk or the end. */
+    public Buffer next(Buffer chunk) {
+        byte[] bytes;
+        if (pendingLength == 0) {
+            bytes = chunk.getBytes();
+        } else {
+            bytes = Arrays.copyOf(pending, pendingLength + chunk.length());
+            chunk.getBytes(bytes, pendingLength);
+        }
+        return decide(bytes, false);
+    }
+
+    /** Whatever is still held back, decided now that the body is complete. */
+    public Buffer end() {
+        return decide(Arrays.copyOf(pending, pendingLength), true);
+    }
+
+    private Buffer decide(byte[] bytes, boolean atEnd) {
+        int length = bytes.length;
+        Buffer out;
+        int undecided;
+        if (indexOf(bytes, length, from, shifts, 0) < 0) {
+            // the common case: no URL here; hand the bytes on as they are, minus a pattern prefix at the end
+            undecided = atEnd ? length : prefixAtEnd(bytes, length, from, 0);
+            out = Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, undecided));
+        } else {
+            out = Buffer.buffer(length + 64);
+            undecided = rewriteDecided(bytes, length, from, to, shifts, atEnd, out::appendBytes);
+        }
+        pendingLength = length - undecided;
+        System.arraycopy(bytes, undecided, pending, 0, pendingLength);
+        return out;
     }
 
     /** Where rewritten bytes go. */
@@ -112,54 +140,6 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         return -1;
     }
 
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
-        while (outStart == outEnd) {
-            if (!fill()) {
-                return -1;
-            }
-        }
-        int n = Math.min(len, outEnd - outStart);
-        System.arraycopy(out, outStart, b, off, n);
-        outStart += n;
-        return n;
-    }
-
-    /** Reads one chunk from the source behind the undecided bytes and decides what it can; false once all is out. */
-    private boolean fill() throws IOException {
-        outStart = 0;
-        outEnd = 0;
-        if (sourceDone) {
-            return false;
-        }
-        int n = in.read(pending, pendingLength, pending.length - pendingLength);
-        if (n < 0) {
-            sourceDone = true;
-            decide(true);
-            return outEnd > 0;
-        }
-        pendingLength += n;
-        decide(false);
-        return true;
-    }
-
-    /** Moves every decided pending byte to {@code out}, rewritten; the undecided rest moves to the front. */
-    private void decide(boolean atEnd) {
-        int undecided = rewriteDecided(pending, pendingLength, from, to, shifts, atEnd, this::emit);
-        System.arraycopy(pending, undecided, pending, 0, pendingLength - undecided);
-        pendingLength -= undecided;
-    }
-
     /** Where a prefix of the pattern starts that runs to {@code length}, or {@code length} if none does. */
     private static int prefixAtEnd(byte[] bytes, int length, byte[] pattern, int start) {
         for (int p = Math.max(start, length - pattern.length + 1); p < length; p++) {
@@ -170,39 +150,7 @@ public final class UrlRewritingInputStream extends FilterInputStream {
         return length;
     }
 
-    private void emit(byte[] bytes, int offset, int length) {
-        if (outEnd + length > out.length) {
-            out = Arrays.copyOf(out, Math.max(out.length * 2, outEnd + length));
-        }
-        System.arraycopy(bytes, offset, out, outEnd, length);
-        outEnd += length;
-    }
-
     private static boolean continuesHost(byte b) {
         return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-' || b == ':';
-    }
-
-    @Override
-    public int available() {
-        return outEnd - outStart;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        long skipped = 0;
-        byte[] sink = new byte[4096];
-        while (skipped < n) {
-            int r = read(sink, 0, (int) Math.min(sink.length, n - skipped));
-            if (r < 0) {
-                break;
-            }
-            skipped += r;
-        }
-        return skipped;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 }

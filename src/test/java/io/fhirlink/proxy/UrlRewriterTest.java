@@ -2,20 +2,19 @@ package io.fhirlink.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class UrlRewritingInputStreamTest {
+class UrlRewriterTest {
 
     private static final String FROM = "https://ws-fhir.fhir.azurehealthcareapis.com";
     private static final String TO = "http://gw:8080/clinic";
 
     @Test
-    void rewritesEveryUpstreamUrl_butNotALongerHostName() throws IOException {
+    void rewritesEveryUpstreamUrl_butNotALongerHostName() {
         String body = "{\"url\":\"" + FROM + "/Patient?ct=abc\",\"fullUrl\":\"" + FROM + "/Patient/1\","
                 + "\"other\":\"" + FROM + ".evil.example/x\",\"end\":\"" + FROM + "\"}";
 
@@ -23,7 +22,7 @@ class UrlRewritingInputStreamTest {
     }
 
     @Test
-    void matchesSplitAcrossReadsAreFound_whateverTheReadSizes() throws IOException {
+    void matchesSplitAcrossReadsAreFound_whateverTheReadSizes() {
         StringBuilder body = new StringBuilder();
         Random random = new Random(42);
         for (int i = 0; i < 2000; i++) {
@@ -38,7 +37,7 @@ class UrlRewritingInputStreamTest {
     }
 
     @Test
-    void inMemoryRewrite_givesTheSameBytesAsTheStream() throws IOException {
+    void inMemoryRewrite_givesTheSameBytesAsTheChunkedRewrite() {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < 500; i++) {
             body.append("{\"fullUrl\":\"").append(FROM).append("/Patient/").append(i).append("\",\"x\":\"")
@@ -46,14 +45,14 @@ class UrlRewritingInputStreamTest {
         }
         byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
 
-        byte[] rewritten = UrlRewritingInputStream.rewrite(bytes, FROM.getBytes(StandardCharsets.UTF_8),
+        byte[] rewritten = UrlRewriter.rewrite(bytes, FROM.getBytes(StandardCharsets.UTF_8),
                 TO.getBytes(StandardCharsets.UTF_8));
 
         assertThat(new String(rewritten, StandardCharsets.UTF_8)).isEqualTo(rewrite(body.toString(), 8192));
     }
 
     @Test
-    void aHostNameGoingOnInTheNextRead_isNotRewritten_whereverTheReadsSplit() throws IOException {
+    void aHostNameGoingOnInTheNextRead_isNotRewritten_whereverTheReadsSplit() {
         StringBuilder body = new StringBuilder();
         Random random = new Random(7);
         for (int i = 0; i < 3000; i++) {
@@ -67,7 +66,7 @@ class UrlRewritingInputStreamTest {
                     });
         }
         byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-        String inMemory = new String(UrlRewritingInputStream.rewrite(bytes, FROM.getBytes(StandardCharsets.UTF_8),
+        String inMemory = new String(UrlRewriter.rewrite(bytes, FROM.getBytes(StandardCharsets.UTF_8),
                 TO.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
         assertThat(inMemory).contains(FROM + ".evil.example/x", FROM + ":8443/x", FROM + "-b/x", TO + "\"", TO + "/Patient/");
 
@@ -80,30 +79,28 @@ class UrlRewritingInputStreamTest {
     void aShortBody_rewrittenToAMuchShorterBase_inMemory() {
         // an empty searchset with its self link: 16 × (length difference) once exceeded the body's size
         String body = "{\"link\":[{\"url\":\"" + FROM + "/Patient\"}]}";
-        byte[] rewritten = UrlRewritingInputStream.rewrite(body.getBytes(StandardCharsets.UTF_8),
+        byte[] rewritten = UrlRewriter.rewrite(body.getBytes(StandardCharsets.UTF_8),
                 FROM.getBytes(StandardCharsets.UTF_8), "http://gw".getBytes(StandardCharsets.UTF_8));
 
         assertThat(new String(rewritten, StandardCharsets.UTF_8)).isEqualTo(body.replace(FROM, "http://gw"));
     }
 
     @Test
-    void aBodyEndingInAPrefixOfThePattern_isPassedWhole() throws IOException {
+    void aBodyEndingInAPrefixOfThePattern_isPassedWhole() {
         String body = "abc" + FROM.substring(0, 20);
 
         assertThat(rewrite(body, 5)).isEqualTo(body);
     }
 
-    /** Reads through a source that hands out at most {@code readSize} bytes per call. */
-    private static String rewrite(String body, int readSize) throws IOException {
-        InputStream source = new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)) {
-            @Override
-            public synchronized int read(byte[] b, int off, int len) {
-                return super.read(b, off, Math.min(len, readSize));
-            }
-        };
-        try (InputStream in = new UrlRewritingInputStream(source, FROM.getBytes(StandardCharsets.UTF_8),
-                TO.getBytes(StandardCharsets.UTF_8))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    /** Feeds the body in chunks of {@code chunkSize} bytes, as a streamed answer arrives. */
+    private static String rewrite(String body, int chunkSize) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        UrlRewriter rewriter = new UrlRewriter(FROM.getBytes(StandardCharsets.UTF_8), TO.getBytes(StandardCharsets.UTF_8));
+        Buffer out = Buffer.buffer();
+        for (int at = 0; at < bytes.length; at += chunkSize) {
+            out.appendBuffer(rewriter.next(Buffer.buffer(Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + chunkSize)))));
         }
+        out.appendBuffer(rewriter.end());
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,45 @@
+package io.fhirlink;
+
+import io.vertx.core.http.HttpServerOptions;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Service;
+import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.main.HttpManagementServerConfigurationProperties;
+import org.apache.camel.main.HttpServerConfigurationProperties;
+import org.apache.camel.main.MainHttpServerFactory;
+
+/**
+ * The servers camel-main starts ({@code camel.server.*}, {@code camel.management.*}): the public port becomes a
+ * {@link PublicHttpServer} on every event loop; the management port stays Camel's own.
+ */
+final class GatewayHttpServers implements MainHttpServerFactory {
+
+    private final Settings settings;
+    private final DefaultMainHttpServerFactory camelServers = new DefaultMainHttpServerFactory();
+
+    GatewayHttpServers(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public Service newHttpServer(CamelContext camel, HttpServerConfigurationProperties properties) {
+        VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
+        configuration.setBindHost(properties.getHost());
+        configuration.setBindPort(properties.getPort());
+        configuration.setPath(properties.getPath());
+        configuration.setMaxBodySize(properties.getMaxBodySize());
+        configuration.getBodyHandler().setHandleFileUploads(properties.isFileUploadEnabled());
+        configuration.setServerType(VertxPlatformHttpRouter.SERVER_TYPE_SERVER);
+        PublicHttpServer server = new PublicHttpServer(configuration, new HttpServerOptions(), settings.eventLoops());
+        server.setCamelContext(camel);
+        return server;
+    }
+
+    @Override
+    public Service newHttpManagementServer(CamelContext camel, HttpManagementServerConfigurationProperties properties) {
+        camelServers.setCamelContext(camel);
+        return camelServers.newHttpManagementServer(camel, properties);
+    }
+}

@@ -1,0 +1,201 @@
+package io.fhirlink.proxy;
+
+import io.fhirlink.Link;
+import io.fhirlink.Settings;
+import io.fhirlink.registration.EndpointPolicy;
+import io.fhirlink.upstream.UpstreamClients;
+import io.fhirlink.upstream.UpstreamClients.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+/**
+ * The call to the linked FHIR server, without a thread waiting for it. Sends the method, the raw path and query
+ * byte for byte, the message's headers (the allow-listed ones {@link UpstreamRequest} left, the Azure token, and any
+ * an operator's step added; Camel's own are not sent) and the body with its length; follows no redirect. Before a
+ * byte is sent, the connection's peer address must be public (a host that resolved to a public address when it was
+ * linked may resolve to the gateway's own network later). The answer's status and headers replace the message's;
+ * a small body is read whole, a larger one stays a paused stream ({@link StreamedAnswer}).
+ */
+public final class UpstreamForwarder extends AsyncProcessorSupport {
+
+    /** Answers up to this size are read whole; larger ones stream. */
+    static final int SMALL_BODY_BYTES = 256 * 1024;
+
+    private final Vertx vertx;
+    private final UpstreamClients clients;
+    private final boolean allowPrivateAddresses;
+    private final long responseTimeoutMs;
+    private final long deadlineMs;
+
+    public UpstreamForwarder(Vertx vertx, UpstreamClients clients, Settings settings) {
+        this.vertx = vertx;
+        this.clients = clients;
+        this.allowPrivateAddresses = settings.allowPrivateAddresses();
+        this.responseTimeoutMs = settings.upstreamResponseTimeoutMs();
+        this.deadlineMs = settings.upstreamDeadlineMs();
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Message message = exchange.getMessage();
+        Target target = clients.targetFor(exchange.getProperty(Link.PROPERTY, Link.class));
+        RequestOptions options = requestOptions(target, exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class),
+                message);
+        Buffer body = bodyOf(message.getBody());
+        UpstreamCall call = new UpstreamCall(vertx, deadlineMs);
+        target.client().request(options)
+                .compose(request -> {
+                    call.started(request);
+                    Future<Void> refused = refuseNonPublicPeer(request, target);
+                    if (refused != null) {
+                        return refused.mapEmpty();
+                    }
+                    return body == null ? request.send() : request.send(body);
+                })
+                .onComplete(sent -> {
+                    if (sent.failed()) {
+                        call.done();
+                        exchange.setException(call.failure(sent.cause()));
+                        callback.done(false);
+                    } else {
+                        receive(sent.result(), call, exchange, callback);
+                    }
+                });
+        return false;
+    }
+
+    private RequestOptions requestOptions(Target target, FhirRequest request, Message message) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(request.method()))
+                .setHost(target.host())
+                .setPort(target.port())
+                .setSsl(target.ssl())
+                .setURI(target.basePath() + "/" + request.path()
+                        + (request.rawQuery() == null ? "" : "?" + request.rawQuery()))
+                .setFollowRedirects(false)
+                .setIdleTimeout(responseTimeoutMs);
+        for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
+            String name = header.getKey();
+            if (name.regionMatches(true, 0, "Camel", 0, 5) || HOP_OR_FRAMING.contains(name.toLowerCase())) {
+                continue;
+            }
+            if (header.getValue() instanceof List<?> values) {
+                values.forEach(v -> options.addHeader(name, String.valueOf(v)));
+            } else if (header.getValue() != null) {
+                options.addHeader(name, header.getValue().toString());
+            }
+        }
+        return options;
+    }
+
+    /** Set by the client itself from the request and its body. */
+    private static final java.util.Set<String> HOP_OR_FRAMING = java.util.Set.of(
+            "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "upgrade", "expect");
+
+    private static Buffer bodyOf(Object body) {
+        if (body instanceof byte[] bytes) {
+            return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+        }
+        if (body instanceof Buffer buffer) {
+            return buffer;
+        }
+        return body instanceof String text ? Buffer.buffer(text) : null;
+    }
+
+    /** Null when the peer may be reached, else the refusal (the connection is dropped unused). */
+    private Future<Void> refuseNonPublicPeer(HttpClientRequest request, Target target) {
+        if (allowPrivateAddresses) {
+            return null;
+        }
+        SocketAddress peer = request.connection().remoteAddress();
+        try {
+            if (peer != null && peer.hostAddress() != null && EndpointPolicy.isPublic(InetAddress.getByName(peer.hostAddress()))) {
+                return null;
+            }
+        } catch (UnknownHostException notAnAddress) {
+            // refused below
+        }
+        request.connection().close();
+        return Future.failedFuture(new UpstreamConnections.PrivateAddressRefused(target.host()));
+    }
+
+    private void receive(HttpClientResponse response, UpstreamCall call, Exchange exchange, AsyncCallback callback) {
+        response.pause();
+        Message message = exchange.getMessage();
+        message.getHeaders().clear();
+        for (String name : response.headers().names()) {
+            List<String> values = response.headers().getAll(name);
+            message.setHeader(name, values.size() == 1 ? values.get(0) : values);
+        }
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
+        message.setBody(null);
+        long declared = declaredLength(response.getHeader("Content-Length"));
+        if (declared >= 0 && declared <= SMALL_BODY_BYTES) {
+            response.body().onComplete(read -> {
+                call.done();
+                if (read.failed()) {
+                    exchange.setException(call.failure(read.cause()));
+                } else {
+                    message.setBody(read.result().getBytes());
+                }
+                callback.done(false);
+            });
+            response.resume(); // body() collects; it does not start the flow
+            return;
+        }
+        // unknown or large: read up to the threshold, then decide between a whole body and a stream
+        Buffer head = Buffer.buffer();
+        boolean[] decided = {false};
+        response.handler(chunk -> {
+            head.appendBuffer(chunk);
+            if (!decided[0] && head.length() > SMALL_BODY_BYTES) {
+                decided[0] = true;
+                response.pause();
+                message.setBody(new StreamedAnswer(head, response, call, vertx));
+                callback.done(false);
+            }
+        });
+        response.endHandler(v -> {
+            if (!decided[0]) {
+                decided[0] = true;
+                call.done();
+                message.setBody(head.getBytes());
+                callback.done(false);
+            }
+        });
+        response.exceptionHandler(e -> {
+            if (!decided[0]) {
+                decided[0] = true;
+                call.done();
+                exchange.setException(call.failure(e));
+                callback.done(false);
+            }
+        });
+        response.resume();
+    }
+
+    private static long declaredLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.fhirlink.upstream;
+
+import io.fhirlink.Link;
+import io.fhirlink.Settings;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.TrustOptions;
+import java.net.URI;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * How the proxy reaches linked FHIR servers: non-blocking Vert.x clients with the gateway's trust store, connect
+ * timeout, bounded pool and wait queue, keep-alive, no compression (bodies are rewritten) and no redirects (set per
+ * request). One client per link: Vert.x pools connections by host and port, so a shared client would let one
+ * organization's call ride a connection another organization's call left, and a server that answers twice would
+ * hand one organization's answer to the other's next call. A link registered again under the same name gets a new
+ * client; the old one is closed once its calls had time to end.
+ */
+public final class UpstreamClients {
+
+    /** Where and how one link's server is reached, parsed once per link. */
+    public record Target(HttpClient client, String host, int port, boolean ssl, String basePath) {
+    }
+
+    private record Entry(String linkKey, Target target) {
+    }
+
+    private final Vertx vertx;
+    private final HttpClientOptions options;
+    private final long retireAfterMs;
+    private final ConcurrentMap<String, Entry> byName = new ConcurrentHashMap<>();
+
+    public UpstreamClients(Vertx vertx, Settings settings, X509TrustManager trust) {
+        this.vertx = vertx;
+        this.retireAfterMs = settings.upstreamDeadlineMs();
+        this.options = new HttpClientOptions()
+                .setTrustOptions(TrustOptions.wrap(trust))
+                .setConnectTimeout(settings.upstreamConnectTimeoutMs())
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(60)
+                .setPipelining(false)
+                .setTryUseCompression(false)
+                .setMaxPoolSize(settings.maxInflightPerLink())
+                .setMaxWaitQueueSize(settings.maxInflightPerLink());
+    }
+
+    public Target targetFor(Link link) {
+        String key = link.endpoint() + "@" + (link.createdAt() == null ? 0 : link.createdAt().toInstant().toEpochMilli());
+        Entry entry = byName.get(link.displayName());
+        if (entry != null && entry.linkKey().equals(key)) {
+            return entry.target();
+        }
+        return byName.compute(link.displayName(), (name, current) -> {
+            if (current != null && current.linkKey().equals(key)) {
+                return current;
+            }
+            if (current != null) {
+                retire(current.target().client());
+            }
+            return new Entry(key, target(link));
+        }).target();
+    }
+
+    private Target target(Link link) {
+        URI endpoint = URI.create(link.endpoint());
+        boolean ssl = "https".equalsIgnoreCase(endpoint.getScheme());
+        int port = endpoint.getPort() > 0 ? endpoint.getPort() : ssl ? 443 : 80;
+        String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
+        return new Target(vertx.createHttpClient(options), endpoint.getHost(), port, ssl,
+                path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+    }
+
+    private void retire(HttpClient client) {
+        vertx.setTimer(retireAfterMs, id -> client.close());
+    }
+
+    /** Closes every client (the gateway stops). */
+    public void close() {
+        byName.values().forEach(e -> e.target().client().close());
+        byName.clear();
+    }
+}
