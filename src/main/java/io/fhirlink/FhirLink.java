@@ -2,6 +2,7 @@ package io.fhirlink;
 
 import java.util.Map;
 import java.util.Properties;
+import io.fhirlink.ops.JolokiaBasicAuth;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.RawPathGuard;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,13 @@ public final class FhirLink implements AutoCloseable {
                     + (settings.devProfile() ? ",classpath:application-dev.properties" : "")
                     + ",file:" + Settings.OPERATOR_CONFIG + ";optional=true");
             main.setOverrideProperties(camelProperties(settings));
+            if (settings.jolokiaEnabled() && settings.jolokiaUser().isPresent()) {
+                // camel-main looks for this before any CamelConfiguration runs: it must be in Main's own registry
+                main.bind("jolokiaBasicAuth", new JolokiaBasicAuth(settings.jolokiaUser().get(), settings.jolokiaPassword().get()));
+            } else if (settings.jolokiaEnabled()) {
+                LoggerFactory.getLogger(FhirLink.class).warn("Jolokia on the management port has no basic auth"
+                        + " (FHIRLINK_JOLOKIA_USER/FHIRLINK_JOLOKIA_PASSWORD unset): keep that port private");
+            }
             main.configure().addConfiguration(new GatewayBeans(settings, database));
             main.start();
             RawPathGuard.install(main.getCamelContext());
@@ -56,6 +64,7 @@ public final class FhirLink implements AutoCloseable {
                 "camel.server.port", Integer.toString(settings.httpPort()),
                 "camel.server.maxBodySize", Long.toString(settings.proxyMaxBodyBytes()),
                 "camel.management.port", Integer.toString(settings.managementPort()),
+                "camel.management.jolokiaEnabled", Boolean.toString(settings.jolokiaEnabled()),
                 "camel.component.https.connectTimeout", Integer.toString(settings.upstreamConnectTimeoutMs()),
                 "camel.component.https.connectionRequestTimeout", Integer.toString(settings.upstreamConnectTimeoutMs()),
                 "camel.component.https.responseTimeout", Integer.toString(settings.upstreamResponseTimeoutMs()),
