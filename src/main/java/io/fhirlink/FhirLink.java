@@ -39,6 +39,12 @@ public final class FhirLink implements AutoCloseable {
                     + (settings.devProfile() ? ",classpath:application-dev.properties" : "")
                     + ",file:" + Settings.OPERATOR_CONFIG + ";optional=true");
             main.setOverrideProperties(camelProperties(settings));
+            if (settings.jolokiaEnabled() && settings.jolokiaUser().isEmpty()) {
+                LoggerFactory.getLogger(FhirLink.class).warn("Jolokia on the management port has no basic auth"
+                        + " (FHIRLINK_JOLOKIA_USER/FHIRLINK_JOLOKIA_PASSWORD unset): keep that port private");
+            }
+            // camel-main looks for its server factory before any CamelConfiguration runs: it goes in Main's registry
+            main.bind("gatewayHttpServers", new GatewayHttpServers(settings));
             main.configure().addConfiguration(new GatewayBeans(settings, database, vertx));
             main.start();
             RawPathGuard.install(main.getCamelContext());
@@ -61,6 +67,7 @@ public final class FhirLink implements AutoCloseable {
                 "camel.server.port", Integer.toString(settings.httpPort()),
                 "camel.server.maxBodySize", Long.toString(settings.proxyMaxBodyBytes()),
                 "camel.management.port", Integer.toString(settings.managementPort()),
+                "camel.management.jolokiaEnabled", Boolean.toString(settings.jolokiaEnabled()),
                 "camel.component.https.connectTimeout", Integer.toString(settings.upstreamConnectTimeoutMs()),
                 "camel.component.https.connectionRequestTimeout", Integer.toString(settings.upstreamConnectTimeoutMs()),
                 "camel.component.https.responseTimeout", Integer.toString(settings.upstreamResponseTimeoutMs()),

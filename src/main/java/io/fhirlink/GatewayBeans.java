@@ -73,7 +73,6 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("dataSource", database.dataSource());
         // one Vert.x for both servers and the proxy's client (platform-http finds it by type)
         registry.bind("vertx", vertx);
-        registry.bind("gatewayHttpServers", new GatewayHttpServers(settings));
         // the registration probe's camel-http client
         registry.bind("upstreamHttpClient", new UpstreamHttpClient());
         registry.bind("upstreamConnections", UpstreamConnections.create(settings, tls.sslContext()));

@@ -1,6 +1,8 @@
 package io.fhirlink;
 
+import io.fhirlink.ops.JolokiaBasicAuth;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.Optional;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Service;
 import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
@@ -12,15 +14,20 @@ import org.apache.camel.main.MainHttpServerFactory;
 
 /**
  * The servers camel-main starts ({@code camel.server.*}, {@code camel.management.*}): the public port becomes a
- * {@link PublicHttpServer} on every event loop; the management port stays Camel's own.
+ * {@link PublicHttpServer} on every event loop; the management port stays Camel's own, with basic auth in front of
+ * Jolokia when FHIRLINK_JOLOKIA_USER is set.
  */
 final class GatewayHttpServers implements MainHttpServerFactory {
 
     private final Settings settings;
     private final DefaultMainHttpServerFactory camelServers = new DefaultMainHttpServerFactory();
+    private final Optional<JolokiaBasicAuth> jolokiaAuth;
 
     GatewayHttpServers(Settings settings) {
         this.settings = settings;
+        this.jolokiaAuth = settings.jolokiaEnabled() && settings.jolokiaUser().isPresent()
+                ? Optional.of(new JolokiaBasicAuth(settings.jolokiaUser().get(), settings.jolokiaPassword().get()))
+                : Optional.empty();
     }
 
     @Override
@@ -32,6 +39,9 @@ final class GatewayHttpServers implements MainHttpServerFactory {
         configuration.setMaxBodySize(properties.getMaxBodySize());
         configuration.getBodyHandler().setHandleFileUploads(properties.isFileUploadEnabled());
         configuration.setServerType(VertxPlatformHttpRouter.SERVER_TYPE_SERVER);
+        // platform-http's engines find the public port's router through this (the server itself holds no HttpServer
+        // of Camel's kind they could ask)
+        camel.getRegistry().bind("publicHttpServerConfiguration", configuration);
         PublicHttpServer server = new PublicHttpServer(configuration, new HttpServerOptions(), settings.eventLoops());
         server.setCamelContext(camel);
         return server;
@@ -40,6 +50,7 @@ final class GatewayHttpServers implements MainHttpServerFactory {
     @Override
     public Service newHttpManagementServer(CamelContext camel, HttpManagementServerConfigurationProperties properties) {
         camelServers.setCamelContext(camel);
-        return camelServers.newHttpManagementServer(camel, properties);
+        Service server = camelServers.newHttpManagementServer(camel, properties);
+        return jolokiaAuth.map(auth -> auth.protect(server, properties)).orElse(server);
     }
 }

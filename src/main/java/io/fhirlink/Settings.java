@@ -45,7 +45,10 @@ public record Settings(
         int upstreamDeadlineMs,
         Path routesDir,
         boolean devProfile,
-        boolean jsonLogs) {
+        boolean jsonLogs,
+        boolean jolokiaEnabled,
+        Optional<String> jolokiaUser,
+        Optional<String> jolokiaPassword) {
 
     public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
 
@@ -83,6 +86,16 @@ public record Settings(
         if (httpPort == managementPort && httpPort != 0) {
             throw new ConfigurationException("FHIRLINK_MANAGEMENT_PORT must differ from FHIRLINK_HTTP_PORT (both are " + httpPort + ")");
         }
+        Optional<String> jolokiaUser = r.optional("FHIRLINK_JOLOKIA_USER");
+        Optional<String> jolokiaPassword = r.optional("FHIRLINK_JOLOKIA_PASSWORD");
+        if (jolokiaUser.isPresent() != jolokiaPassword.isPresent()) {
+            throw new ConfigurationException("FHIRLINK_JOLOKIA_USER and FHIRLINK_JOLOKIA_PASSWORD go together: "
+                    + (jolokiaUser.isPresent() ? "FHIRLINK_JOLOKIA_PASSWORD" : "FHIRLINK_JOLOKIA_USER") + " is unset");
+        }
+        // HTTP basic auth sends "user:password": a colon in the user would move the split
+        if (jolokiaUser.isPresent() && jolokiaUser.get().contains(":")) {
+            throw new ConfigurationException("FHIRLINK_JOLOKIA_USER must not contain ':'");
+        }
         return new Settings(
                 httpPort,
                 managementPort,
@@ -111,7 +124,10 @@ public record Settings(
                 r.positiveInt("FHIRLINK_UPSTREAM_DEADLINE_MS", 120000),
                 Path.of(r.value("FHIRLINK_ROUTES_DIR", "./config/routes")).toAbsolutePath().normalize(),
                 r.oneOf("FHIRLINK_PROFILE", "prod", "prod", "dev").equals("dev"),
-                r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"));
+                r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"),
+                r.bool("FHIRLINK_JOLOKIA_ENABLED", false),
+                jolokiaUser,
+                jolokiaPassword);
     }
 
     /** Where the embedded PostgreSQL keeps its files. */

@@ -33,6 +33,9 @@ class SettingsTest {
         assertThat(s.upstreamResponseTimeoutMs()).isEqualTo(60000);
         assertThat(s.proxyMaxBodyBytes()).isEqualTo(50L * 1024 * 1024);
         assertThat(s.workerThreads()).isEqualTo(200);
+        assertThat(s.jolokiaEnabled()).isFalse();
+        assertThat(s.jolokiaUser()).isEmpty();
+        assertThat(s.jolokiaPassword()).isEmpty();
     }
 
     @ParameterizedTest
@@ -47,7 +50,11 @@ class SettingsTest {
             "FHIRLINK_PUBLIC_BASE_URL=gateway.example | FHIRLINK_PUBLIC_BASE_URL",
             "FHIRLINK_TRUSTSTORE=/no/such/file.pem | FHIRLINK_TRUSTSTORE",
             "FHIRLINK_WORKER_THREADS=0 | FHIRLINK_WORKER_THREADS",
-            "FHIRLINK_LOG_FORMAT=xml | FHIRLINK_LOG_FORMAT"})
+            "FHIRLINK_LOG_FORMAT=xml | FHIRLINK_LOG_FORMAT",
+            "FHIRLINK_JOLOKIA_ENABLED=on | FHIRLINK_JOLOKIA_ENABLED",
+            "FHIRLINK_JOLOKIA_USER=hawtio | FHIRLINK_JOLOKIA_PASSWORD is unset",
+            "FHIRLINK_JOLOKIA_PASSWORD=s3cret | FHIRLINK_JOLOKIA_USER is unset",
+            "FHIRLINK_JOLOKIA_USER=ha:wtio,FHIRLINK_JOLOKIA_PASSWORD=s3cret | FHIRLINK_JOLOKIA_USER"})
     void badConfiguration_stopsWithOneLineNamingTheVariable(String variables, String named) {
         Map<String, String> env = new java.util.HashMap<>();
         for (String pair : variables.split(",")) {
