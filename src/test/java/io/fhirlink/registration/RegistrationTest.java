@@ -367,7 +367,7 @@ class RegistrationTest {
         HttpResponse<String> response = post(JSON.writeValueAsString(body));
 
         assertThat(response.statusCode()).isEqualTo(413);
-        assertThat(detail(response)).contains("64 KiB");
+        assertThat(detail(response)).contains("65536 bytes"); // the 64 KiB limit, as the body reader words it
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
