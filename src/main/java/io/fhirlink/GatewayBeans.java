@@ -23,6 +23,7 @@ import io.fhirlink.registration.ManagementResponses;
 import io.fhirlink.registration.OpenApiDocument;
 import io.fhirlink.registration.RegistrationValidator;
 import io.fhirlink.registration.ServerProbe;
+import io.fhirlink.registration.UnreadBodyConnections;
 import io.vertx.core.VertxOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +72,7 @@ public final class GatewayBeans implements CamelConfiguration {
         // the same reader as the proxy's, at the management API's own limit: no body is read before the caller's
         // token is checked, and none beyond 64 KiB at all (the proxy's 50 MiB would let anonymous uploads fill memory)
         registry.bind("managementBodyReader", new RequestBodyReader(RegistrationValidator.MAX_BODY_BYTES));
+        registry.bind("unreadBodyConnections", new UnreadBodyConnections());
         registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings)));
         registry.bind("serverProbe", new ServerProbe(json, tokens));
         registry.bind("linkWrites", new LinkWrites(cipher));

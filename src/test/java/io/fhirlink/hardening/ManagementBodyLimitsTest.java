@@ -38,8 +38,12 @@ class ManagementBodyLimitsTest {
     private static GatewayHarness harness;
     private static int port;
 
-    /** What the gateway answered, and whether it then closed the connection (rather than wait for more). */
-    record Reply(int status, String contentType, boolean closed) {
+    /**
+     * What the gateway answered, whether the answer said {@code Connection: close} (so a client keeping connections
+     * alive does not send its next request on this one), and whether the gateway then closed the connection rather
+     * than wait for more.
+     */
+    record Reply(int status, String contentType, boolean announcedClose, boolean closed) {
     }
 
     @BeforeAll
@@ -66,7 +70,7 @@ class ManagementBodyLimitsTest {
 
         Reply reply = send(head, filler(1024));
 
-        assertThat(reply).isEqualTo(new Reply(401, PROBLEM_JSON, true));
+        assertThat(reply).isEqualTo(new Reply(401, PROBLEM_JSON, true, true));
     }
 
     @Test
@@ -75,7 +79,7 @@ class ManagementBodyLimitsTest {
 
         Reply reply = send(head, filler(OVER_64_KIB));
 
-        assertThat(reply).isEqualTo(new Reply(413, PROBLEM_JSON, true));
+        assertThat(reply).isEqualTo(new Reply(413, PROBLEM_JSON, true, true));
     }
 
     @Test
@@ -90,7 +94,7 @@ class ManagementBodyLimitsTest {
 
         Reply reply = send(head, chunks.toByteArray());
 
-        assertThat(reply).isEqualTo(new Reply(413, PROBLEM_JSON, true));
+        assertThat(reply).isEqualTo(new Reply(413, PROBLEM_JSON, true, true));
     }
 
     @Test
@@ -149,16 +153,19 @@ class ManagementBodyLimitsTest {
 
     private static Reply parse(String text, boolean closed) {
         if (!text.startsWith("HTTP/1.")) {
-            return new Reply(-1, null, closed);
+            return new Reply(-1, null, false, closed);
         }
         int end = text.indexOf("\r\n\r\n");
         String[] lines = (end < 0 ? text : text.substring(0, end)).split("\r\n");
         String contentType = null;
+        boolean announcedClose = false;
         for (String line : lines) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-type:")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-type:")) {
                 contentType = line.substring("content-type:".length()).split(";")[0].trim();
             }
+            announcedClose |= lower.startsWith("connection:") && lower.contains("close");
         }
-        return new Reply(Integer.parseInt(lines[0].substring(9, 12)), contentType, closed);
+        return new Reply(Integer.parseInt(lines[0].substring(9, 12)), contentType, announcedClose, closed);
     }
 }
