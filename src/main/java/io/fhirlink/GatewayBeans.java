@@ -80,6 +80,9 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("callerAuthenticator", new CallerAuthenticator(settings, tls.sslContext(), workers));
         registry.bind("upstreamTokens", tokens);
 
+        // the same reader as the proxy's, at the management API's own limit: no body is read before the caller's
+        // token is checked, and none beyond 64 KiB at all (the proxy's 50 MiB would let anonymous uploads fill memory)
+        registry.bind("managementBodyReader", new RequestBodyReader(RegistrationValidator.MAX_BODY_BYTES));
         registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings)));
         registry.bind("serverProbe", new ServerProbe(json, tokens));
         registry.bind("linkWrites", new LinkWrites(cipher));

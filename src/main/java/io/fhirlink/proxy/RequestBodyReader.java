@@ -83,12 +83,20 @@ public final class RequestBodyReader {
     }
 
     /**
-     * For a route on Camel's own engine (the management API), from its first step: once the answer is written, the
-     * request is finished the way {@link #afterAnswer} says.
+     * Route step for a route on Camel's own engine (the management API), before anything that may refuse the
+     * request: an answer given while the body is unread says {@code Connection: close} (without it, a client keeping
+     * the connection sends its next request onto a connection being closed and gets no answer at all), and once it
+     * is written the request is finished the way {@link #afterAnswer} says. The proxy's consumer does both itself.
      */
-    public static void closeIfBodyUnread(Exchange exchange) {
+    public void closeIfBodyUnread(Exchange exchange) {
         if (exchange.getIn() instanceof HttpMessage http) {
             HttpServerRequest request = http.getRequest();
+            // runs on the event loop just before the head is written, when it is known whether the body was read
+            http.getResponse().headersEndHandler(headersEnd -> {
+                if (!request.isEnded() && declaresBody(request)) {
+                    http.getResponse().putHeader("Connection", "close");
+                }
+            });
             exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                 @Override
                 public void onDone(Exchange done) {

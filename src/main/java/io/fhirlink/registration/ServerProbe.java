@@ -3,6 +3,7 @@ package io.fhirlink.registration;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fhirlink.GatewayException;
+import io.fhirlink.GatewayException.FieldError;
 import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.auth.Caller;
 import io.fhirlink.auth.UpstreamTokens;
@@ -11,6 +12,7 @@ import io.fhirlink.proxy.UpstreamFailures;
 import io.fhirlink.proxy.UpstreamRequest;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -77,6 +79,29 @@ public final class ServerProbe {
                 : "could not be reached (" + UpstreamFailures.unreachableReason(failure) + ")";
         throw probeFailed("The FHIR server at " + endpoint + " " + why + ", so it could not be checked and the link was not saved. "
                 + "Check fhirServerEndpoint and that the FHIR service is running and reachable from the gateway.");
+    }
+
+    /**
+     * Route step before {@link #resolveTenant}: a {@code tenantId} in the body must be the tenant the FHIR server
+     * advertises, when it advertises one. Otherwise organization B could link organization A's server with B's own
+     * application and tenant, and only the FHIR server's token check would stop it. A verified domain
+     * ({@code contoso.onmicrosoft.com}) for the advertised GUID is refused too: which tenant a domain names is Azure
+     * AD's to say, and leaving {@code tenantId} out uses the advertised one anyway.
+     */
+    public void refuseOtherTenant(Exchange exchange) {
+        RegistrationRequest request = registration(exchange);
+        CapabilityCheck capability = exchange.getProperty(CapabilityCheck.PROPERTY, CapabilityCheck.class);
+        if (request.tenantId() == null || capability == null || capability.advertisedTenant().isEmpty()) {
+            return;
+        }
+        String advertised = capability.advertisedTenant().get();
+        if (!advertised.equalsIgnoreCase(request.tenantId())) {
+            String message = "is " + request.tenantId() + ", but the FHIR server at " + request.endpoint()
+                    + " advertises tenant " + advertised + " in its CapabilityStatement (token URL); a link must use the"
+                    + " server's own tenant: set tenantId to " + advertised + " or leave it out";
+            throw new GatewayException(400, "invalid", "Invalid link", "The link has 1 problem: tenantId " + message + ".",
+                    List.of(new FieldError("tenantId", message)));
+        }
     }
 
     /** Route step: the tenant for Azure AD, first that applies: the body, the advertised token URL, the caller. */
