@@ -57,13 +57,22 @@ public final class TestCertificates {
     /** TLS context for servers: presents the generated certificate. */
     public static SSLContext serverSslContext() {
         try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(serverKeyManagers().getKeyManagers(), null, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The generated certificate and its key, for servers that take key managers (Vert.x). */
+    public static KeyManagerFactory serverKeyManagers() {
+        try {
             KeyStore ks = emptyKeyStore();
             ks.setKeyEntry("server", Holder.KEYS.getPrivate(), NO_PASSWORD, new Certificate[] {Holder.CERT});
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, NO_PASSWORD);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
-            return ctx;
+            return kmf;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
