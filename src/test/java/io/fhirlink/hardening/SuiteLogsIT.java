@@ -69,4 +69,22 @@ class SuiteLogsIT {
         assertThat(accessLines).isGreaterThan(500);
         assertThat(leaks).isEmpty();
     }
+
+    /**
+     * The proxy runs on the event loops, where a step that blocks stalls every connection of its loop; Vert.x's
+     * blocked-thread checker (2 s) reports it as "Thread ... vert.x-eventloop-thread-N ... has been blocked for".
+     * Any such line from any test's gateway fails the suite.
+     */
+    @Test
+    void theSuitesLogs_showNoBlockedEventLoop() throws IOException {
+        List<String> blocked = new ArrayList<>();
+        for (Path log : logs) {
+            Files.readString(log, StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.contains("vert.x-eventloop-thread") && l.contains("has been blocked for"))
+                    .forEach(l -> blocked.add(log.getFileName() + ": " + l));
+        }
+
+        assertThat(logs).isNotEmpty();
+        assertThat(blocked).isEmpty();
+    }
 }
