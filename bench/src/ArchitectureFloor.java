@@ -1,5 +1,7 @@
+import io.fhirlink.GatewayHttpServers;
 import io.fhirlink.OutboundTls;
 import io.fhirlink.Settings;
+import io.fhirlink.proxy.EventLoopHttpEngine;
 import io.fhirlink.proxy.UpstreamConnections;
 import io.fhirlink.proxy.UpstreamHttpClient;
 import io.vertx.core.Context;
@@ -20,6 +22,8 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.support.AsyncProcessorHelper;
@@ -35,7 +39,9 @@ import org.apache.camel.main.Main;
  *       fixed 1 KB Patient; {@code /floor/forward} is {@code platform-http → https} to the upstream's Patient with
  *       {@code bridgeEndpoint} and no processor between ({@code /floor/forward-search}: the same for the 50 KB search
  *       page, passed on unchanged like nginx does); {@code /floor/async-forward} is platform-http → an async
- *       processor over a non-blocking Vert.x HttpClient;</li>
+ *       processor over a non-blocking Vert.x HttpClient; {@code /floor/event-loop-forward} is the same processor on
+ *       fhir-link's own engine (the route runs on the event loop, the public port on every event loop), the route
+ *       fhir-link's proxy runs on with none of fhir-link's steps;</li>
  *   <li>plain Vert.x (no Camel), all on the event loop: {@code /constant}, {@code /forward} and
  *       {@code /forward-search} through a pooled Vert.x HttpClient.</li>
  * </ul>
@@ -81,6 +87,16 @@ public final class ArchitectureFloor {
         p.put("camel.component.https.content-compression-disabled", "true");
         camel.setOverrideProperties(p);
         camel.bind("upstreamHttpClient", new UpstreamHttpClient());
+        // fhir-link's public server (every event loop) and its proxy engine
+        camel.bind("gatewayHttpServers", new GatewayHttpServers(settings));
+        EventLoopHttpEngine engine = new EventLoopHttpEngine();
+        camel.configure().addConfiguration(new CamelConfiguration() {
+            @Override
+            public void configure(CamelContext context) {
+                engine.setCamelContext(context);
+                context.getRegistry().bind("eventLoopHttpEngine", engine);
+            }
+        });
         camel.bind("upstreamConnections",
                 UpstreamConnections.create(settings, OutboundTls.fromSettings(settings).sslContext()));
         camel.configure().addRoutesBuilder(new RouteBuilder() {
@@ -99,6 +115,9 @@ public final class ArchitectureFloor {
                         .to(upstream + "/Observation?bridgeEndpoint=true&throwExceptionOnFailure=false"
                                 + "&disableStreamCache=true&copyHeaders=false");
                 from("platform-http:/floor/async-forward").routeId("floor-async-forward")
+                        .process(new VertxForward(upstreamOptions));
+                from("platform-http:/floor/event-loop-forward?platformHttpEngine=#eventLoopHttpEngine&useBodyHandler=false")
+                        .routeId("floor-event-loop-forward")
                         .process(new VertxForward(upstreamOptions));
             }
         });
@@ -120,7 +139,8 @@ public final class ArchitectureFloor {
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
-            // the worker runs inside platform-http's executeBlocking: its current context is the caller connection's
+            // on Camel's engine the worker runs inside platform-http's executeBlocking, whose current context is the
+            // caller connection's; on fhir-link's engine this already is that event loop
             Context context = Vertx.currentContext();
             HttpClient http = client(context.owner());
             context.runOnContext(v -> http.request(HttpMethod.GET, "/Patient/bench-1")

@@ -3,7 +3,7 @@ package io.fhirlink;
 import java.util.Map;
 import java.util.Properties;
 import io.fhirlink.ops.TrafficStats;
-import io.fhirlink.proxy.RawPathGuard;
+import io.fhirlink.proxy.RequestGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import org.apache.camel.CamelContext;
@@ -47,7 +47,7 @@ public final class FhirLink implements AutoCloseable {
             main.bind("gatewayHttpServers", new GatewayHttpServers(settings));
             main.configure().addConfiguration(new GatewayBeans(settings, database, vertx));
             main.start();
-            RawPathGuard.install(main.getCamelContext());
+            RequestGuard.install(main.getCamelContext());
             CamelContext camel = main.getCamelContext();
             camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst()
                     .ifPresent(meters -> camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class)

@@ -9,6 +9,7 @@ import io.fhirlink.ops.OperatorMBeans;
 import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerWriter;
+import io.fhirlink.proxy.BodyBudget;
 import io.fhirlink.proxy.EventLoopHttpEngine;
 import io.fhirlink.proxy.InflightLimits;
 import io.fhirlink.proxy.FhirRequestParser;
@@ -68,6 +69,7 @@ public final class GatewayBeans implements CamelConfiguration {
         UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext());
 
         Workers workers = new Workers(vertx);
+        BodyBudget bodyBudget = new BodyBudget(settings.bufferedBodyBudgetBytes());
 
         Registry registry = camel.getRegistry();
         registry.bind("dataSource", database.dataSource());
@@ -82,7 +84,7 @@ public final class GatewayBeans implements CamelConfiguration {
 
         // the same reader as the proxy's, at the management API's own limit: no body is read before the caller's
         // token is checked, and none beyond 64 KiB at all (the proxy's 50 MiB would let anonymous uploads fill memory)
-        registry.bind("managementBodyReader", new RequestBodyReader(RegistrationValidator.MAX_BODY_BYTES));
+        registry.bind("managementBodyReader", new RequestBodyReader(RegistrationValidator.MAX_BODY_BYTES, bodyBudget));
         registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings)));
         registry.bind("serverProbe", new ServerProbe(json, tokens));
         registry.bind("linkWrites", new LinkWrites(cipher));
@@ -96,7 +98,7 @@ public final class GatewayBeans implements CamelConfiguration {
         LinkDirectory linkDirectory = new LinkDirectory(camel.createProducerTemplate(), rows, tokens, LINK_CACHE_TTL,
                 workers);
         registry.bind("linkDirectory", linkDirectory);
-        registry.bind("requestBodyReader", new RequestBodyReader(settings.proxyMaxBodyBytes()));
+        registry.bind("requestBodyReader", new RequestBodyReader(settings.proxyMaxBodyBytes(), bodyBudget));
         registry.bind("inflightLimits", new InflightLimits(settings));
         registry.bind("upstreamRequest", new UpstreamRequest(tokens));
         registry.bind("upstreamForwarder", new UpstreamForwarder(vertx,

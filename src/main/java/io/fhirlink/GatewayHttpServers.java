@@ -17,13 +17,13 @@ import org.apache.camel.main.MainHttpServerFactory;
  * {@link PublicHttpServer} on every event loop; the management port stays Camel's own, with basic auth in front of
  * Jolokia when FHIRLINK_JOLOKIA_USER is set.
  */
-final class GatewayHttpServers implements MainHttpServerFactory {
+public final class GatewayHttpServers implements MainHttpServerFactory {
 
     private final Settings settings;
     private final DefaultMainHttpServerFactory camelServers = new DefaultMainHttpServerFactory();
     private final Optional<JolokiaBasicAuth> jolokiaAuth;
 
-    GatewayHttpServers(Settings settings) {
+    public GatewayHttpServers(Settings settings) {
         this.settings = settings;
         this.jolokiaAuth = settings.jolokiaEnabled() && settings.jolokiaUser().isPresent()
                 ? Optional.of(new JolokiaBasicAuth(settings.jolokiaUser().get(), settings.jolokiaPassword().get()))
@@ -42,9 +42,21 @@ final class GatewayHttpServers implements MainHttpServerFactory {
         // platform-http's engines find the public port's router through this (the server itself holds no HttpServer
         // of Camel's kind they could ask)
         camel.getRegistry().bind("publicHttpServerConfiguration", configuration);
-        PublicHttpServer server = new PublicHttpServer(configuration, new HttpServerOptions(), settings.eventLoops());
+        PublicHttpServer server = new PublicHttpServer(configuration, serverOptions(settings), settings.eventLoops(),
+                settings.clientIdleTimeoutMs());
         server.setCamelContext(camel);
         return server;
+    }
+
+    /**
+     * The public port's connections: HTTP/1.1 (and HTTP/2 over TLS at a front proxy, not here). Without h2c Vert.x
+     * builds each connection's pipeline as it accepts it, before a byte is read, which is where
+     * {@link CallerConnections} adjusts it. No Vert.x idle timeout: it would also cut a caller waiting for a slow
+     * answer (a registration probe, a long FHIR operation); the request-head timeout bounds the time a connection
+     * may sit without a request instead.
+     */
+    private static HttpServerOptions serverOptions(Settings settings) {
+        return new HttpServerOptions().setHttp2ClearTextEnabled(false);
     }
 
     @Override

@@ -17,6 +17,8 @@ public final class PublicBaseUrl {
 
     private final Optional<String> configured;
     private final int httpPort;
+    /** The last Host seen and its base URL: nearly every request names the same host. */
+    private volatile String[] lastHost = {"", ""};
 
     public PublicBaseUrl(Settings settings) {
         this.configured = settings.publicBaseUrl().map(Object::toString);
@@ -30,9 +32,14 @@ public final class PublicBaseUrl {
         // platform-http filters Host out of the message headers: read it from the Vert.x request itself
         String host = exchange.getIn() instanceof HttpMessage http && http.getRequest().authority() != null
                 ? http.getRequest().authority().toString() : null;
-        if (host == null || !HOST.matcher(host).matches()) {
-            host = "localhost:" + httpPort;
+        String[] last = lastHost;
+        if (host != null && host.equals(last[0])) {
+            return last[1];
         }
-        return "http://" + host;
+        String base = "http://" + (host == null || !HOST.matcher(host).matches() ? "localhost:" + httpPort : host);
+        if (host != null) {
+            lastHost = new String[] {host, base};
+        }
+        return base;
     }
 }

@@ -26,13 +26,16 @@ final class PublicHttpServer extends VertxPlatformHttpServer {
     private final VertxPlatformHttpServerConfiguration configuration;
     private final HttpServerOptions options;
     private final int listeners;
+    private final long requestHeadTimeoutMs;
     private String deployment;
 
-    PublicHttpServer(VertxPlatformHttpServerConfiguration configuration, HttpServerOptions options, int listeners) {
+    PublicHttpServer(VertxPlatformHttpServerConfiguration configuration, HttpServerOptions options, int listeners,
+            long requestHeadTimeoutMs) {
         super(configuration);
         this.configuration = configuration;
         this.options = options;
         this.listeners = listeners;
+        this.requestHeadTimeoutMs = requestHeadTimeoutMs;
     }
 
     @Override
@@ -46,7 +49,9 @@ final class PublicHttpServer extends VertxPlatformHttpServer {
         deployment = vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(Promise<Void> started) {
-                vertx.createHttpServer(options).requestHandler(router).listen(port, host)
+                vertx.createHttpServer(options)
+                        .connectionHandler(connection -> CallerConnections.configure(connection, options, requestHeadTimeoutMs))
+                        .requestHandler(router).listen(port, host)
                         .<Void>mapEmpty().onComplete(started);
             }
         }, new DeploymentOptions().setInstances(port == 0 ? 1 : listeners)) // port 0: each would bind another port

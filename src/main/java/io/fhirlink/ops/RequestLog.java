@@ -4,6 +4,7 @@ import io.fhirlink.Link;
 import io.fhirlink.auth.Caller;
 import io.fhirlink.proxy.FhirRequest;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
@@ -46,7 +47,7 @@ public final class RequestLog {
     private void begin(Exchange exchange, boolean fhir) {
         String requestId = exchange.getMessage().getHeader("X-Request-Id", String.class);
         if (requestId == null || !SAFE_REQUEST_ID.matcher(requestId).matches()) {
-            requestId = UUID.randomUUID().toString();
+            requestId = newRequestId();
         }
         exchange.setProperty(REQUEST_ID, requestId);
         long started = System.nanoTime();
@@ -76,6 +77,17 @@ public final class RequestLog {
         if (fhir && link != null) {
             traffic.record(link.displayName(), code, failure, nanos);
         }
+    }
+
+    /**
+     * A random UUID-shaped id. Request ids must be unique, not unguessable: {@code UUID.randomUUID()} draws from
+     * SecureRandom, a shared lock on every request.
+     */
+    static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = random.nextLong() & ~0xF000L | 0x4000L; // version 4
+        long low = random.nextLong() & ~(3L << 62) | (1L << 63); // IETF variant
+        return new UUID(high, low).toString();
     }
 
     /** {@code /clinic/Patient?family=Smith&_count=10} → {@code /clinic/Patient?family&_count}. */

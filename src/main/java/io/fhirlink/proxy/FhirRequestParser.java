@@ -50,7 +50,7 @@ public final class FhirRequestParser {
     }
 
     /**
-     * {@link RawPathGuard} refuses such paths before routing; checked again here with the same {@link PathSafety}
+     * {@link RequestGuard} refuses such paths before routing; checked again here with the same {@link PathSafety}
      * because the guard is installed on the router only once the routes have started.
      */
     private static void refuseEscapes(String rawPath) {

@@ -46,7 +46,9 @@ final class HeaderPolicy {
             // the gateway's own CORS and auth challenge rules apply, not the upstream's
             "www-authenticate", "access-control-allow-origin", "access-control-allow-credentials",
             "access-control-allow-headers", "access-control-allow-methods", "access-control-expose-headers",
-            "alt-svc", "server");
+            "alt-svc", "server",
+            // the FHIR server's own transport policy; on the gateway's host it would pin a policy nobody chose
+            "strict-transport-security");
 
     static boolean forwardUpstream(String name) {
         return FORWARDED_REQUEST_HEADERS.contains(name.toLowerCase(Locale.ROOT));

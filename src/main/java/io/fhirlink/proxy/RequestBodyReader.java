@@ -23,9 +23,11 @@ public final class RequestBodyReader {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final long maxBytes;
+    private final BodyBudget budget;
 
-    public RequestBodyReader(long maxBytes) {
+    public RequestBodyReader(long maxBytes, BodyBudget budget) {
         this.maxBytes = maxBytes;
+        this.budget = budget;
     }
 
     /** Route step on the event loop (the proxy): the paused request becomes its body's bytes (or no body). */
@@ -59,7 +61,14 @@ public final class RequestBodyReader {
             return DONE;
         }
         CompletableFuture<Void> read = new CompletableFuture<>();
-        Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        Buffer body = Buffer.buffer(declared > 0 ? (int) Math.min(declared, 1 << 20) : 1024);
+        long[] taken = {0};
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                budget.giveBack(taken[0]);
+            }
+        });
         request.handler(chunk -> {
             if (read.isDone()) {
                 return;
@@ -68,11 +77,16 @@ public final class RequestBodyReader {
                 read.completeExceptionally(tooLarge(maxBytes));
                 return;
             }
+            if (!budget.take(chunk.length())) {
+                read.completeExceptionally(budgetSpent());
+                return;
+            }
+            taken[0] += chunk.length();
             body.appendBuffer(chunk);
         });
         request.exceptionHandler(read::completeExceptionally);
         request.endHandler(v -> {
-            message.setBody(body.length() == 0 ? null : body.getBytes());
+            message.setBody(body.length() == 0 ? null : body); // a Buffer: forwarded (and sent again on a retry) without a copy
             read.complete(null);
         });
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
@@ -131,6 +145,12 @@ public final class RequestBodyReader {
 
     private static boolean declaresBody(HttpServerRequest request) {
         return request.getHeader("Transfer-Encoding") != null || declaredLength(request.getHeader("Content-Length")) > 0;
+    }
+
+    private static GatewayException budgetSpent() {
+        return new GatewayException(503, "transient", "Service unavailable",
+                "The gateway is holding as many request bytes as it may right now; send the request again shortly.")
+                .withHeader("Retry-After", "2");
     }
 
     static GatewayException tooLarge(long maxBytes) {

@@ -29,13 +29,22 @@ public final class UpstreamResponse {
         String gatewayBase = publicBaseUrl.of(exchange) + "/" + link.displayName();
 
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        // headers the FHIR server names in Connection are hop-by-hop too (RFC 9110 7.6.1)
+        Object connection = message.getHeader("Connection");
+        if (connection != null) {
+            for (Object value : connection instanceof List<?> values ? values : List.of(connection)) {
+                for (String named : value.toString().split(",")) {
+                    message.removeHeader(named.trim());
+                }
+            }
+        }
         List<String> names = new ArrayList<>(message.getHeaders().keySet());
         for (String name : names) {
             if (!HeaderPolicy.passBack(name)) {
                 message.removeHeader(name);
             } else if (name.equalsIgnoreCase("location") || name.equalsIgnoreCase("content-location")) {
                 String value = message.getHeader(name, String.class);
-                if (value != null && value.startsWith(upstreamBase)) {
+                if (value != null && startsWithBase(value, upstreamBase)) {
                     message.setHeader(name, gatewayBase + value.substring(upstreamBase.length()));
                 }
             }
@@ -56,6 +65,11 @@ public final class UpstreamResponse {
                 streamed.rewriteWith(new UrlRewriter(from, to));
             }
         }
+    }
+
+    /** The URL is on the base itself, not on a host or port that merely begins the same ({@code :4446} vs {@code :44460}). */
+    static boolean startsWithBase(String url, String base) {
+        return url.startsWith(base) && (url.length() == base.length() || "/?#".indexOf(url.charAt(base.length())) >= 0);
     }
 
     private static boolean isText(String contentType) {

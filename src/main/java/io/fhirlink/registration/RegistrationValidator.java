@@ -52,7 +52,7 @@ public final class RegistrationValidator {
 
     /** Route step for POST: validates the body into {@link RegistrationRequest#PROPERTY}. */
     public void validateRegistration(Exchange exchange) {
-        ObjectNode body = parse(exchange.getMessage().getBody(byte[].class));
+        ObjectNode body = parse(bodyBytes(exchange));
         exchange.setProperty(RegistrationRequest.PROPERTY, validate(body, null));
     }
 
@@ -61,10 +61,16 @@ public final class RegistrationValidator {
      * display name comes from the path and, if present in the body, must match it.
      */
     public void validateUpdate(Exchange exchange) {
-        ObjectNode body = parse(exchange.getMessage().getBody(byte[].class));
+        ObjectNode body = parse(bodyBytes(exchange));
         String name = exchange.getMessage().getHeader("name", String.class);
         // names are stored lower-case (and seal the secret as associated data): the path may be typed in any case
         exchange.setProperty(RegistrationRequest.PROPERTY, validate(body, name == null ? "" : name.toLowerCase(Locale.ROOT)));
+    }
+
+    /** The request body as read by the body reader (a Vert.x buffer), or as bytes. */
+    private static byte[] bodyBytes(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        return body instanceof io.vertx.core.buffer.Buffer buffer ? buffer.getBytes() : exchange.getMessage().getBody(byte[].class);
     }
 
     ObjectNode parse(byte[] bytes) {

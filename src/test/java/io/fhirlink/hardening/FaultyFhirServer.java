@@ -153,6 +153,50 @@ final class FaultyFhirServer implements AutoCloseable {
                 return false;
             }
             case "/Patient/malformed-json" -> ok(out, "{\"resourceType\":\"Patient\",\"id\":");
+            case "/Patient/drip" -> {
+                // headers at once, then one byte a second: never idle long enough for a response timeout
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 1000\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                for (int i = 0; i < 1000; i++) {
+                    Thread.sleep(1000);
+                    out.write(' ');
+                    out.flush();
+                }
+            }
+            case "/Patient/twice" -> {
+                // a complete answer, then a second one nobody asked for, in one write: it must never reach a caller
+                byte[] first = answer200("{\"resourceType\":\"Patient\",\"id\":\"first\"}");
+                byte[] stray = answer200("{\"resourceType\":\"Patient\",\"id\":\"stray\"}");
+                byte[] both = java.util.Arrays.copyOf(first, first.length + stray.length);
+                System.arraycopy(stray, 0, both, first.length, stray.length);
+                out.write(both);
+                out.flush();
+            }
+            case "/Patient/cut-headers" -> {
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: application/fh".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                return false;
+            }
+            case "/Patient/nul-header" -> {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nX-Bad: a\u0000b\r\nContent-Length: 2\r\n\r\n{}")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+            case "/Patient/bare-cr-header" -> {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nX-Bad: a\rInjected: b\r\nContent-Length: 2\r\n\r\n{}")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+            case "/Patient/hop-headers" -> {
+                byte[] body = PATIENT.getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nConnection: keep-alive, X-Upstream-Hop\r\n"
+                        + "X-Upstream-Hop: internal\r\nStrict-Transport-Security: max-age=31536000\r\nX-End-To-End: kept\r\n"
+                        + "Location: " + baseUrl() + "0/Patient/1\r\nContent-Location: " + baseUrl() + "/Patient/1\r\n"
+                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+            }
             default -> {
                 byte[] body = "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"not-found\"}]}"
                         .getBytes(StandardCharsets.UTF_8);
@@ -163,6 +207,15 @@ final class FaultyFhirServer implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    private static byte[] answer200(String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
     }
 
     private static void ok(OutputStream out, String json) throws IOException {

@@ -1,0 +1,117 @@
+package io.fhirlink;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a caller's connection to the public port must keep to, below the HTTP API. Vert.x's server gives no hook
+ * for these, so they are two Netty handlers put into each new connection's pipeline:
+ * <ul>
+ *   <li>a request must not declare its length twice: Netty reads a request with both {@code Content-Length} and
+ *       {@code Transfer-Encoding: chunked} by the chunks and drops the length, while a front proxy may have read it
+ *       by the length, and a request hidden in the body would then run (request smuggling). Such a request is
+ *       refused as malformed: Vert.x answers 400 and closes the connection;</li>
+ *   <li>a connection must make progress: from when it opens, and from the end of each answer, the next request's
+ *       head (request line and headers) must have arrived within FHIRLINK_CLIENT_IDLE_TIMEOUT_MS, or the
+ *       connection is closed. A slow drip of header bytes does not keep it open; a request waiting for a slow FHIR
+ *       server does not count against it (the upstream deadline bounds that).</li>
+ * </ul>
+ */
+final class CallerConnections {
+
+    private CallerConnections() {
+    }
+
+    /** For {@code HttpServer.connectionHandler}: called for each new connection before it reads a byte. */
+    static void configure(HttpConnection connection, HttpServerOptions options, long headTimeoutMs) {
+        if (!(connection instanceof ConnectionBase base)) {
+            return; // HTTP/2 or a future Vert.x: nothing to adjust
+        }
+        ChannelPipeline pipeline = base.channel().pipeline();
+        if (pipeline.get("httpDecoder") instanceof VertxHttpRequestDecoder) {
+            pipeline.replace("httpDecoder", "httpDecoder", new SingleLengthRequestDecoder(options));
+            pipeline.addAfter("httpEncoder", "fhirlinkRequestHeadTimeout", new RequestHeadTimeout(headTimeoutMs));
+        }
+    }
+
+    /** Vert.x's request decoder, refusing a request that declares both a length and a transfer coding. */
+    static final class SingleLengthRequestDecoder extends VertxHttpRequestDecoder {
+
+        SingleLengthRequestDecoder(HttpServerOptions options) {
+            super(options);
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            throw new IllegalArgumentException("a request with both Content-Length and Transfer-Encoding");
+        }
+    }
+
+    /** Closes a connection whose next request head does not arrive in time. */
+    static final class RequestHeadTimeout extends ChannelDuplexHandler {
+
+        private final long timeoutMs;
+        private ScheduledFuture<?> pending;
+        /** Request heads read minus answers written: the connection is idle at 0 (pipelined requests wait above). */
+        private int open;
+
+        RequestHeadTimeout(long timeoutMs) {
+            this.timeoutMs = timeoutMs;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            arm(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (msg instanceof HttpRequest) {
+                open++;
+                disarm();
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof LastHttpContent && --open <= 0) {
+                open = 0;
+                promise = promise.unvoid();
+                promise.addListener(written -> arm(ctx));
+            }
+            super.write(ctx, msg, promise);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            disarm();
+            super.channelInactive(ctx);
+        }
+
+        private void arm(ChannelHandlerContext ctx) {
+            disarm();
+            if (open == 0) {
+                pending = ctx.executor().schedule(() -> ctx.close(), timeoutMs, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void disarm() {
+            if (pending != null) {
+                pending.cancel(false);
+                pending = null;
+            }
+        }
+    }
+}
