@@ -3,6 +3,8 @@ package io.fhirlink;
 import java.util.Map;
 import java.util.Properties;
 import io.fhirlink.ops.TrafficStats;
+import io.fhirlink.proxy.AnswerCompression;
+import io.fhirlink.proxy.BrowserCors;
 import io.fhirlink.proxy.RawPathGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -48,6 +50,8 @@ public final class FhirLink implements AutoCloseable {
             main.configure().addConfiguration(new GatewayBeans(settings, database, vertx));
             main.start();
             RawPathGuard.install(main.getCamelContext());
+            BrowserCors.install(main.getCamelContext(), settings);
+            AnswerCompression.install(main.getCamelContext(), settings);
             CamelContext camel = main.getCamelContext();
             camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst()
                     .ifPresent(meters -> camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class)

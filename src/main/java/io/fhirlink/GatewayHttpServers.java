@@ -42,9 +42,21 @@ final class GatewayHttpServers implements MainHttpServerFactory {
         // platform-http's engines find the public port's router through this (the server itself holds no HttpServer
         // of Camel's kind they could ask)
         camel.getRegistry().bind("publicHttpServerConfiguration", configuration);
-        PublicHttpServer server = new PublicHttpServer(configuration, new HttpServerOptions(), settings.eventLoops());
+        PublicHttpServer server = new PublicHttpServer(configuration, publicServerOptions(settings), settings.eventLoops());
         server.setCamelContext(camel);
         return server;
+    }
+
+    /**
+     * gzip (or deflate) for callers whose Accept-Encoding allows it, applied by Vert.x as the bytes leave, so after
+     * the URL rewrite and for streamed answers too; which answers stay plain is {@link AnswerCompression}'s rule.
+     */
+    static HttpServerOptions publicServerOptions(Settings settings) {
+        HttpServerOptions options = new HttpServerOptions();
+        if (settings.compressionLevel() > 0) {
+            options.setCompressionSupported(true).setCompressionLevel(settings.compressionLevel());
+        }
+        return options;
     }
 
     @Override

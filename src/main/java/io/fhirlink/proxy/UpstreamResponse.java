@@ -58,7 +58,7 @@ public final class UpstreamResponse {
         }
     }
 
-    private static boolean isText(String contentType) {
+    static boolean isText(String contentType) {
         if (contentType == null) {
             return false;
         }
