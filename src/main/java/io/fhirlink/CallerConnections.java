@@ -4,6 +4,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -18,10 +20,12 @@ import java.util.concurrent.TimeUnit;
  * What a caller's connection to the public port must keep to, below the HTTP API. Vert.x's server gives no hook
  * for these, so they are two Netty handlers put into each new connection's pipeline:
  * <ul>
- *   <li>a request must not declare its length twice: Netty reads a request with both {@code Content-Length} and
- *       {@code Transfer-Encoding: chunked} by the chunks and drops the length, while a front proxy may have read it
- *       by the length, and a request hidden in the body would then run (request smuggling). Such a request is
- *       refused as malformed: Vert.x answers 400 and closes the connection;</li>
+ *   <li>a request's head must say one thing to every server on the way (request smuggling): Netty reads a request
+ *       with both {@code Content-Length} and {@code Transfer-Encoding: chunked} by the chunks and drops the length,
+ *       reads {@code chunked, identity} or a folded header as chunked, and takes a second {@code Host}, while a front
+ *       proxy may read each of them the other way, and a request hidden in the body would then run. The decoder
+ *       refuses them, and raw bytes above 0x7F in the path (FHIR paths are ASCII; encoded they may pass), as
+ *       malformed: Vert.x answers 400, closes the connection, and nothing after the head is read;</li>
  *   <li>a connection must make progress: from when it opens, and from the end of each answer, the next request's
  *       head (request line and headers) must have arrived within FHIRLINK_CLIENT_IDLE_TIMEOUT_MS, or the
  *       connection is closed. A slow drip of header bytes does not keep it open; a request waiting for a slow FHIR
@@ -40,21 +44,42 @@ final class CallerConnections {
         }
         ChannelPipeline pipeline = base.channel().pipeline();
         if (pipeline.get("httpDecoder") instanceof VertxHttpRequestDecoder) {
-            pipeline.replace("httpDecoder", "httpDecoder", new SingleLengthRequestDecoder(options));
+            pipeline.replace("httpDecoder", "httpDecoder", new UnambiguousRequestDecoder(options));
             pipeline.addAfter("httpEncoder", "fhirlinkRequestHeadTimeout", new RequestHeadTimeout(headTimeoutMs));
         }
     }
 
-    /** Vert.x's request decoder, refusing a request that declares both a length and a transfer coding. */
-    static final class SingleLengthRequestDecoder extends VertxHttpRequestDecoder {
+    /** Vert.x's request decoder, refusing a request head other servers could read differently. */
+    static final class UnambiguousRequestDecoder extends VertxHttpRequestDecoder {
 
-        SingleLengthRequestDecoder(HttpServerOptions options) {
+        UnambiguousRequestDecoder(HttpServerOptions options) {
             super(options);
         }
 
         @Override
-        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
-            throw new IllegalArgumentException("a request with both Content-Length and Transfer-Encoding");
+        protected HttpMessage createMessage(String[] initialLine) {
+            String target = initialLine[1];
+            int query = target.indexOf('?');
+            for (int i = 0, end = query < 0 ? target.length() : query; i < end; i++) {
+                if (target.charAt(i) > 0x7f) {
+                    throw new IllegalArgumentException("raw bytes above 0x7F in the path");
+                }
+            }
+            return super.createMessage(initialLine);
+        }
+
+        /** Netty asks this once the head is parsed, before it decides how to read the body: the place to refuse. */
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            List<String> codings = msg.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+            if (!codings.isEmpty() && (codings.size() > 1 || msg.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                    || !"chunked".equalsIgnoreCase(codings.get(0).trim()))) {
+                throw new IllegalArgumentException("an ambiguous Transfer-Encoding");
+            }
+            if (msg.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
+                throw new IllegalArgumentException("two Host headers");
+            }
+            return super.isContentAlwaysEmpty(msg);
         }
     }
 

@@ -3,7 +3,9 @@ package io.fhirlink;
 import java.util.Map;
 import java.util.Properties;
 import io.fhirlink.ops.TrafficStats;
-import io.fhirlink.proxy.RequestGuard;
+import io.fhirlink.proxy.AnswerCompression;
+import io.fhirlink.proxy.BrowserCors;
+import io.fhirlink.proxy.RawPathGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import org.apache.camel.CamelContext;
@@ -47,7 +49,9 @@ public final class FhirLink implements AutoCloseable {
             main.bind("gatewayHttpServers", new GatewayHttpServers(settings));
             main.configure().addConfiguration(new GatewayBeans(settings, database, vertx));
             main.start();
-            RequestGuard.install(main.getCamelContext());
+            RawPathGuard.install(main.getCamelContext());
+            BrowserCors.install(main.getCamelContext(), settings);
+            AnswerCompression.install(main.getCamelContext(), settings);
             CamelContext camel = main.getCamelContext();
             camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst()
                     .ifPresent(meters -> camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class)

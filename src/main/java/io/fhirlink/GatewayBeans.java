@@ -10,6 +10,7 @@ import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerWriter;
 import io.fhirlink.proxy.BodyBudget;
+import io.fhirlink.proxy.CapabilitySecurity;
 import io.fhirlink.proxy.EventLoopHttpEngine;
 import io.fhirlink.proxy.InflightLimits;
 import io.fhirlink.proxy.FhirRequestParser;
@@ -104,6 +105,7 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("upstreamForwarder", new UpstreamForwarder(vertx,
                 new UpstreamClients(vertx, settings, tls.trustManager()), settings));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));
+        registry.bind("capabilitySecurity", new CapabilitySecurity(json, settings));
         registry.bind("answerWriter", new AnswerWriter());
 
         // operations: access log, traffic counters, JMX, readiness

@@ -42,21 +42,27 @@ public final class GatewayHttpServers implements MainHttpServerFactory {
         // platform-http's engines find the public port's router through this (the server itself holds no HttpServer
         // of Camel's kind they could ask)
         camel.getRegistry().bind("publicHttpServerConfiguration", configuration);
-        PublicHttpServer server = new PublicHttpServer(configuration, serverOptions(settings), settings.eventLoops(),
+        PublicHttpServer server = new PublicHttpServer(configuration, publicServerOptions(settings), settings.eventLoops(),
                 settings.clientIdleTimeoutMs());
         server.setCamelContext(camel);
         return server;
     }
 
     /**
-     * The public port's connections: HTTP/1.1 (and HTTP/2 over TLS at a front proxy, not here). Without h2c Vert.x
-     * builds each connection's pipeline as it accepts it, before a byte is read, which is where
-     * {@link CallerConnections} adjusts it. No Vert.x idle timeout: it would also cut a caller waiting for a slow
-     * answer (a registration probe, a long FHIR operation); the request-head timeout bounds the time a connection
-     * may sit without a request instead.
+     * The public port's connections: HTTP/1.1 (HTTP/2 is a front proxy's business). Without h2c Vert.x builds each
+     * connection's pipeline as it accepts it, before a byte is read, which is where {@link CallerConnections}
+     * adjusts it. No Vert.x idle timeout: it would also cut a caller waiting for a slow answer (a registration probe,
+     * a long FHIR operation); the request-head timeout bounds the time a connection may sit without a request
+     * instead. gzip (or deflate) for callers whose Accept-Encoding allows it, applied by Vert.x as the bytes leave,
+     * so after the URL rewrite and for streamed answers too; which answers stay plain is {@link AnswerCompression}'s
+     * rule.
      */
-    private static HttpServerOptions serverOptions(Settings settings) {
-        return new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    static HttpServerOptions publicServerOptions(Settings settings) {
+        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+        if (settings.compressionLevel() > 0) {
+            options.setCompressionSupported(true).setCompressionLevel(settings.compressionLevel());
+        }
+        return options;
     }
 
     @Override

@@ -50,7 +50,11 @@ public record Settings(
         boolean jsonLogs,
         boolean jolokiaEnabled,
         Optional<String> jolokiaUser,
-        Optional<String> jolokiaPassword) {
+        Optional<String> jolokiaPassword,
+        List<String> corsAllowedOrigins,
+        boolean corsAllowCredentials,
+        int corsMaxAgeSeconds,
+        int compressionLevel) {
 
     public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
 
@@ -131,7 +135,17 @@ public record Settings(
                 r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"),
                 r.bool("FHIRLINK_JOLOKIA_ENABLED", false),
                 jolokiaUser,
-                jolokiaPassword);
+                jolokiaPassword,
+                r.origins("FHIRLINK_CORS_ALLOWED_ORIGINS"),
+                r.bool("FHIRLINK_CORS_ALLOW_CREDENTIALS", false),
+                r.wholeNumberBetween("FHIRLINK_CORS_MAX_AGE_SECONDS", 600, 0, 86_400),
+                // 6 is zlib's own default: most of level 9's ratio on FHIR JSON at a fraction of its CPU
+                r.wholeNumberBetween("FHIRLINK_COMPRESSION_LEVEL", 6, 0, 9));
+    }
+
+    /** Browser callers are served only from the origins FHIRLINK_CORS_ALLOWED_ORIGINS names. */
+    public boolean corsEnabled() {
+        return !corsAllowedOrigins.isEmpty();
     }
 
     /** Where the embedded PostgreSQL keeps its files. */
@@ -200,6 +214,44 @@ public record Settings(
                 // reported below
             }
             throw new ConfigurationException(name + " must be a TCP port (0-65535), got: " + v);
+        }
+
+        int wholeNumberBetween(String name, int defaultValue, int min, int max) {
+            String v = value(name, Integer.toString(defaultValue));
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new ConfigurationException(name + " must be a whole number from " + min + " to " + max + ", got: " + v);
+        }
+
+        /**
+         * Exact origins ({@code scheme://host[:port]}), as a browser sends them in {@code Origin}: no path, no
+         * wildcard (a wildcard would hand every web page the caller's token-bearing requests' answers).
+         */
+        List<String> origins(String name) {
+            List<String> origins = Arrays.stream(value(name, "").split(","))
+                    .map(String::trim).filter(s -> !s.isEmpty()).toList();
+            for (String origin : origins) {
+                URI uri;
+                try {
+                    uri = new URI(origin);
+                } catch (Exception e) {
+                    uri = null;
+                }
+                boolean exact = uri != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))
+                        && uri.getHost() != null && uri.getRawPath().isEmpty() && uri.getRawQuery() == null
+                        && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
+                if (!exact) {
+                    throw new ConfigurationException(name + " must list exact origins such as https://app.example.org"
+                            + " (scheme, host, optional port; no path, no wildcard), got: " + origin);
+                }
+            }
+            return origins;
         }
 
         String oneOf(String name, String defaultValue, String... allowed) {

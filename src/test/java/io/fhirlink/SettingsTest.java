@@ -36,6 +36,10 @@ class SettingsTest {
         assertThat(s.jolokiaEnabled()).isFalse();
         assertThat(s.jolokiaUser()).isEmpty();
         assertThat(s.jolokiaPassword()).isEmpty();
+        assertThat(s.corsAllowedOrigins()).isEmpty();
+        assertThat(s.corsAllowCredentials()).isFalse();
+        assertThat(s.corsMaxAgeSeconds()).isEqualTo(600);
+        assertThat(s.compressionLevel()).isEqualTo(6);
     }
 
     @ParameterizedTest
@@ -54,7 +58,12 @@ class SettingsTest {
             "FHIRLINK_JOLOKIA_ENABLED=on | FHIRLINK_JOLOKIA_ENABLED",
             "FHIRLINK_JOLOKIA_USER=hawtio | FHIRLINK_JOLOKIA_PASSWORD is unset",
             "FHIRLINK_JOLOKIA_PASSWORD=s3cret | FHIRLINK_JOLOKIA_USER is unset",
-            "FHIRLINK_JOLOKIA_USER=ha:wtio,FHIRLINK_JOLOKIA_PASSWORD=s3cret | FHIRLINK_JOLOKIA_USER"})
+            "FHIRLINK_JOLOKIA_USER=ha:wtio,FHIRLINK_JOLOKIA_PASSWORD=s3cret | FHIRLINK_JOLOKIA_USER",
+            "FHIRLINK_CORS_ALLOWED_ORIGINS=* | FHIRLINK_CORS_ALLOWED_ORIGINS",
+            "FHIRLINK_CORS_ALLOWED_ORIGINS=https://app.example.org/path | FHIRLINK_CORS_ALLOWED_ORIGINS",
+            "FHIRLINK_CORS_ALLOW_CREDENTIALS=1 | FHIRLINK_CORS_ALLOW_CREDENTIALS",
+            "FHIRLINK_CORS_MAX_AGE_SECONDS=-5 | FHIRLINK_CORS_MAX_AGE_SECONDS",
+            "FHIRLINK_COMPRESSION_LEVEL=10 | FHIRLINK_COMPRESSION_LEVEL"})
     void badConfiguration_stopsWithOneLineNamingTheVariable(String variables, String named) {
         Map<String, String> env = new java.util.HashMap<>();
         for (String pair : variables.split(",")) {

@@ -2,7 +2,6 @@ package io.fhirlink.proxy;
 
 import io.fhirlink.ops.RequestLog;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -34,11 +33,7 @@ public final class AnswerWriter {
             if (!HeaderPolicy.passBack(name)) {
                 continue;
             }
-            if (header.getValue() instanceof List<?> values) {
-                response.putHeader(name, values.stream().map(String::valueOf).toList());
-            } else if (header.getValue() != null) {
-                response.putHeader(name, header.getValue().toString());
-            }
+            AnswerHeaders.put(response, name, header.getValue());
         }
         response.setChunked(true);
         return answer.pipeTo(response).thenAccept(complete -> {

@@ -108,11 +108,7 @@ final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
                     || FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
                 continue;
             }
-            if (header.getValue() instanceof List<?> values) {
-                response.putHeader(name, values.stream().map(String::valueOf).toList());
-            } else if (header.getValue() != null) {
-                response.putHeader(name, header.getValue().toString());
-            }
+            AnswerHeaders.put(response, name, header.getValue());
         }
         if (RequestBodyReader.bodyLeftUnread(exchange)) {
             // the bytes still coming are not read: the connection ends with this answer

@@ -10,8 +10,28 @@ public record FhirRequest(String displayName, String path, String rawQuery, Stri
     /** Exchange property that holds the parsed request. */
     public static final String PROPERTY = "fhirlink.fhirRequest";
 
-    /** The CapabilityStatement may be read anonymously, as FHIR servers allow. */
+    /**
+     * The CapabilityStatement may be read anonymously, as FHIR servers allow: {@code GET [base]/metadata} and the
+     * capabilities interaction {@code OPTIONS [base]}. The one rule for the caller's token, the link's ownership and
+     * the Azure token alike.
+     */
     public boolean isCapabilityStatement() {
+        return isMetadataRead() || isCapabilitiesInteraction();
+    }
+
+    /**
+     * What the FHIR server is asked. {@code OPTIONS [base]} goes upstream as {@code GET [base]/metadata}: the same
+     * answer, and the one request Azure documents as anonymous (the link's token is not sent for it).
+     */
+    public FhirRequest upstream() {
+        return isCapabilitiesInteraction() ? new FhirRequest(displayName, "metadata", rawQuery, "GET") : this;
+    }
+
+    private boolean isMetadataRead() {
         return "GET".equals(method) && ("metadata".equals(path) || "metadata/".equals(path));
+    }
+
+    private boolean isCapabilitiesInteraction() {
+        return "OPTIONS".equals(method) && path.isEmpty();
     }
 }

@@ -1,6 +1,10 @@
 package io.fhirlink.proxy;
 
 import io.fhirlink.GatewayException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +32,7 @@ public final class FhirRequestParser {
         if (rawUri == null || !rawUri.startsWith("/")) {
             throw GatewayException.badRequest("The request URI is not a path.");
         }
+        rawUri = percentEncodeRawBytes(rawUri);
         int q = rawUri.indexOf('?');
         String rawPath = q < 0 ? rawUri : rawUri.substring(0, q);
         String rawQuery = q < 0 ? null : rawUri.substring(q + 1);
@@ -50,7 +55,41 @@ public final class FhirRequestParser {
     }
 
     /**
-     * {@link RequestGuard} refuses such paths before routing; checked again here with the same {@link PathSafety}
+     * Netty reads the request line as ISO-8859-1, so a byte above 0x7F sent unencoded (a browser or curl sending
+     * {@code name=Zoë} as UTF-8) arrives as the character of the same value; sent on like that, the upstream client
+     * would encode each such character as UTF-8 again ({@code Zo%C3%83%C2%AB}, another search). Those bytes are put
+     * back and percent-encoded, as RFC 3986 wants them ({@code Zo%C3%AB}); bytes that are not UTF-8 are refused, as
+     * their meaning cannot be known.
+     */
+    static String percentEncodeRawBytes(String rawUri) {
+        if (rawUri.chars().allMatch(c -> c < 0x80)) {
+            return rawUri; // the usual case: nothing allocated
+        }
+        byte[] bytes = rawUri.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException notUtf8) {
+            throw GatewayException.badRequest("The request URI holds bytes that are not UTF-8; percent-encode it as "
+                    + "UTF-8 (RFC 3986), e.g. name=Zo%C3%AB for name=Zoë.");
+        }
+        StringBuilder encoded = new StringBuilder(bytes.length + 16);
+        for (byte b : bytes) {
+            if (b >= 0) {
+                encoded.append((char) b);
+            } else {
+                encoded.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
+            }
+        }
+        return encoded.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /**
+     * {@link RawPathGuard} refuses such paths before routing; checked again here with the same {@link PathSafety}
      * because the guard is installed on the router only once the routes have started.
      */
     private static void refuseEscapes(String rawPath) {

@@ -46,6 +46,7 @@ final class HeaderPolicy {
             // the gateway's own CORS and auth challenge rules apply, not the upstream's
             "www-authenticate", "access-control-allow-origin", "access-control-allow-credentials",
             "access-control-allow-headers", "access-control-allow-methods", "access-control-expose-headers",
+            "access-control-max-age",
             "alt-svc", "server",
             // the FHIR server's own transport policy; on the gateway's host it would pin a policy nobody chose
             "strict-transport-security");

@@ -2,7 +2,9 @@ package io.fhirlink.proxy;
 
 import io.fhirlink.GatewayException;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.WebServerRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.camel.Exchange;
@@ -106,11 +108,18 @@ public final class RequestBodyReader {
         if (exchange.getIn() instanceof HttpMessage http) {
             HttpServerRequest request = http.getRequest();
             // runs on the event loop just before the head is written, when it is known whether the body was read
-            http.getResponse().headersEndHandler(headersEnd -> {
+            Handler<Void> closeIfUnread = headersEnd -> {
                 if (!request.isEnded() && declaresBody(request)) {
                     http.getResponse().putHeader("Connection", "close");
                 }
-            });
+            };
+            if (request instanceof WebServerRequest routed) {
+                // added to the router's list: the response holds one headers-end handler, and the handlers in
+                // front of every route (AnswerCompression) have theirs there too
+                routed.routingContext().addHeadersEndHandler(closeIfUnread);
+            } else {
+                http.getResponse().headersEndHandler(closeIfUnread);
+            }
             exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                 @Override
                 public void onDone(Exchange done) {

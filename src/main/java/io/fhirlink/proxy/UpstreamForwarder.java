@@ -34,6 +34,11 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
 
     /** Answers up to this size are read whole; larger ones stream. */
     static final int SMALL_BODY_BYTES = 256 * 1024;
+    /**
+     * A CapabilityStatement is read whole up to this size (Azure's are a few hundred KB): its security section is
+     * rewritten ({@link CapabilitySecurity}), which needs the whole document.
+     */
+    static final int CAPABILITY_BODY_BYTES = 8 * 1024 * 1024;
 
     private final Vertx vertx;
     private final UpstreamClients clients;
@@ -53,8 +58,8 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Message message = exchange.getMessage();
         Target target = clients.targetFor(exchange.getProperty(Link.PROPERTY, Link.class));
-        RequestOptions options = requestOptions(target, exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class),
-                message);
+        RequestOptions options = requestOptions(target,
+                exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class).upstream(), message);
         Buffer body = bodyOf(message.getBody());
         UpstreamCall call = new UpstreamCall(vertx, deadlineMs);
         target.client().request(options)
@@ -143,8 +148,10 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
         }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
         message.setBody(null);
+        int wholeUpTo = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class).isCapabilityStatement()
+                ? CAPABILITY_BODY_BYTES : SMALL_BODY_BYTES;
         long declared = declaredLength(response.getHeader("Content-Length"));
-        if (declared >= 0 && declared <= SMALL_BODY_BYTES) {
+        if (declared >= 0 && declared <= wholeUpTo) {
             response.body().onComplete(read -> {
                 call.done();
                 if (read.failed()) {
@@ -162,7 +169,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
         boolean[] decided = {false};
         response.handler(chunk -> {
             head.appendBuffer(chunk);
-            if (!decided[0] && head.length() > SMALL_BODY_BYTES) {
+            if (!decided[0] && head.length() > wholeUpTo) {
                 decided[0] = true;
                 response.pause();
                 message.setBody(new StreamedAnswer(head, response, call, vertx));

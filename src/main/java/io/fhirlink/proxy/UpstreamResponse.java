@@ -72,7 +72,7 @@ public final class UpstreamResponse {
         return url.startsWith(base) && (url.length() == base.length() || "/?#".indexOf(url.charAt(base.length())) >= 0);
     }
 
-    private static boolean isText(String contentType) {
+    static boolean isText(String contentType) {
         if (contentType == null) {
             return false;
         }

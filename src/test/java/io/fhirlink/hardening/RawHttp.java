@@ -13,16 +13,16 @@ import java.nio.charset.StandardCharsets;
  * Sends a request byte for byte over a socket (java.net.http refuses CR/LF, raw control bytes and malformed
  * escapes, which is exactly what these tests need to send) and reads the answer until the server closes.
  */
-final class RawHttp {
+public final class RawHttp {
 
-    record Answer(int status, String head, String body) {
+    public record Answer(int status, String head, String body) {
     }
 
     private RawHttp() {
     }
 
     /** {@code \xHH} becomes the byte HH; {@code {{REPEAT c n}}} c n times; {@code {{MANY_HEADERS n}}} n header lines. */
-    static byte[] expand(String text) {
+    public static byte[] expand(String text) {
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < text.length()) {
@@ -48,7 +48,7 @@ final class RawHttp {
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    static Answer send(int port, byte[] request) throws IOException {
+    public static Answer send(int port, byte[] request) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
@@ -79,7 +79,7 @@ final class RawHttp {
         }
     }
 
-    static byte[] request(String method, String target, int port, String token, byte[] extraHeaders, byte[] body) {
+    public static byte[] request(String method, String target, int port, String token, byte[] extraHeaders, byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String start = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
                 + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "Connection: close\r\n";

@@ -194,6 +194,18 @@ class ProxyInteractionsTest {
     }
 
     @Test
+    void withoutCorsConfigured_aPreflightIsTreatedAsAnyRequest_andNoAnswerAllowsAnOrigin() throws Exception {
+        HttpResponse<String> preflight = harness.send("OPTIONS", "/clinic/Patient", null, null,
+                "Origin", "https://app.example.org", "Access-Control-Request-Method", "GET");
+        HttpResponse<String> answer = harness.send("GET", "/clinic/Patient", harness.token(TENANT), null,
+                "Origin", "https://app.example.org");
+
+        assertThat(preflight.statusCode()).isEqualTo(401);
+        assertThat(preflight.headers().map().keySet()).noneMatch(h -> h.startsWith("access-control-"));
+        assertThat(answer.headers().map().keySet()).noneMatch(h -> h.startsWith("access-control-"));
+    }
+
+    @Test
     void queryString_reachesTheServerByteForByte() throws Exception {
         String query = "family=Q%C3%BCery&ct=eyJ0b2tlbiI6IitSSUQ6fjVxYjVBTWl4VWdBPSNSVDoxI1RSQzoxMCNJU1Y6MiNJRU86NjU1NjcjUUNGOjgjRlBDOkFnRUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE9IiwicmFuZ2UiOnsibWluIjoiIiwibWF4IjoiRkYifX0%3D&_count=10";
         harness.fhir.clearRequests();

@@ -96,6 +96,7 @@ public final class AzureFhirStandIn implements AutoCloseable {
     private final AtomicInteger tokensToReject = new AtomicInteger();
     private final AtomicInteger requestsToThrottle = new AtomicInteger();
     private volatile Duration responseDelay = Duration.ZERO;
+    private volatile boolean ownCors;
 
     private AzureFhirStandIn(AzureAdStandIn aad, String tenantId, int pageSize) throws Exception {
         this.aad = aad;
@@ -204,6 +205,7 @@ public final class AzureFhirStandIn implements AutoCloseable {
         tokensToReject.set(0);
         requestsToThrottle.set(0);
         responseDelay = Duration.ZERO;
+        ownCors = false;
     }
 
     // ---------------------------------------------------------------- recording
@@ -233,6 +235,14 @@ public final class AzureFhirStandIn implements AutoCloseable {
         responseDelay = delay == null ? Duration.ZERO : delay;
     }
 
+    /**
+     * Answers with CORS headers of its own, as an Azure FHIR service with CORS settings does (any origin, its own
+     * exposed header, credentials), so a test can show that they never reach the gateway's caller.
+     */
+    public void sendOwnCorsHeaders(boolean on) {
+        ownCors = on;
+    }
+
     // ---------------------------------------------------------------- Azure's front door
 
     private enum Verdict { OK, UNAUTHENTICATED, WRONG_AUDIENCE, FORBIDDEN }
@@ -247,6 +257,13 @@ public final class AzureFhirStandIn implements AutoCloseable {
             CachedBodyRequest request = new CachedBodyRequest((HttpServletRequest) req);
             HttpServletResponse response = (HttpServletResponse) res;
             response.setDateHeader("Date", System.currentTimeMillis());
+            if (ownCors) {
+                response.setHeader("Access-Control-Allow-Origin", "*");
+                response.setHeader("Access-Control-Allow-Credentials", "true");
+                response.setHeader("Access-Control-Expose-Headers", "x-ms-request-charge");
+                response.setHeader("Access-Control-Max-Age", "86400");
+                response.setHeader("Vary", "Origin");
+            }
             requests.add(request.recorded());
             sleep(responseDelay);
 
