@@ -59,6 +59,7 @@ public final class FailureResponses {
         message.getHeaders().clear();
         failure.headers().forEach(message::setHeader);
         exchange.setProperty(RequestLog.FAILURE, failure.issueCode());
+        exchange.setProperty(RequestLog.FAILURE_DETAIL, failure.detail());
         String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
         if (requestId != null) {
             message.setHeader("X-Request-Id", requestId);

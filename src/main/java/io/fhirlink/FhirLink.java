@@ -2,9 +2,12 @@ package io.fhirlink;
 
 import java.util.Map;
 import java.util.Properties;
+import io.fhirlink.ops.CredentialExpiry;
+import io.fhirlink.ops.LinkHealth;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerCompression;
 import io.fhirlink.proxy.BrowserCors;
+import java.time.Clock;
 import io.fhirlink.proxy.RawPathGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -33,6 +36,11 @@ public final class FhirLink implements AutoCloseable {
 
     /** Starts a gateway and returns once it serves requests. */
     public static FhirLink start(Settings settings) throws Exception {
+        return start(settings, Clock.systemUTC());
+    }
+
+    /** The same, on another clock (link status times, secret expiry, re-probe interval): tests move time with it. */
+    public static FhirLink start(Settings settings, Clock clock) throws Exception {
         Database database = Database.open(settings);
         Vertx vertx = Vertx.vertx(GatewayBeans.vertxOptions(settings));
         try {
@@ -47,15 +55,17 @@ public final class FhirLink implements AutoCloseable {
             }
             // camel-main looks for its server factory before any CamelConfiguration runs: it goes in Main's registry
             main.bind("gatewayHttpServers", new GatewayHttpServers(settings));
-            main.configure().addConfiguration(new GatewayBeans(settings, database, vertx));
+            main.configure().addConfiguration(new GatewayBeans(settings, database, vertx, clock));
             main.start();
             RawPathGuard.install(main.getCamelContext());
             BrowserCors.install(main.getCamelContext(), settings);
             AnswerCompression.install(main.getCamelContext(), settings);
             CamelContext camel = main.getCamelContext();
-            camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst()
-                    .ifPresent(meters -> camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class)
-                            .useMeterRegistry(meters));
+            camel.getRegistry().findByType(MeterRegistry.class).stream().findFirst().ifPresent(meters -> {
+                camel.getRegistry().lookupByNameAndType("trafficStats", TrafficStats.class).useMeterRegistry(meters);
+                camel.getRegistry().lookupByNameAndType("linkHealth", LinkHealth.class).useMeterRegistry(meters);
+                camel.getRegistry().lookupByNameAndType("credentialExpiry", CredentialExpiry.class).useMeterRegistry(meters);
+            });
             return new FhirLink(settings, database, vertx, main);
         } catch (Exception | Error e) {
             closeQuietly(vertx);

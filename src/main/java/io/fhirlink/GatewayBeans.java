@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fhirlink.auth.CallerAuthenticator;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.links.LinkChangeListener;
+import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.ops.DatabaseHealthCheck;
+import io.fhirlink.ops.LinkHealth;
+import io.fhirlink.ops.LinkStatusWriter;
 import io.fhirlink.ops.OperatorMBeans;
 import io.fhirlink.ops.RequestLog;
 import io.fhirlink.ops.TrafficStats;
@@ -24,6 +27,7 @@ import io.fhirlink.proxy.UpstreamResponse;
 import io.fhirlink.proxy.Workers;
 import io.fhirlink.registration.EndpointPolicy;
 import io.fhirlink.registration.LinkPreconditions;
+import io.fhirlink.registration.LinkProbes;
 import io.fhirlink.registration.LinkWrites;
 import io.fhirlink.registration.ManagementResponses;
 import io.fhirlink.registration.OpenApiDocument;
@@ -32,6 +36,7 @@ import io.fhirlink.registration.ServerProbe;
 import io.fhirlink.upstream.UpstreamClients;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelConfiguration;
@@ -53,11 +58,14 @@ public final class GatewayBeans implements CamelConfiguration {
     private final Settings settings;
     private final Database database;
     private final Vertx vertx;
+    /** Link status times, secret expiry and the re-probe interval read it; a test may move it. */
+    private final Clock clock;
 
-    public GatewayBeans(Settings settings, Database database, Vertx vertx) {
+    public GatewayBeans(Settings settings, Database database, Vertx vertx, Clock clock) {
         this.settings = settings;
         this.database = database;
         this.vertx = vertx;
+        this.clock = clock;
     }
 
     @Override
@@ -67,7 +75,10 @@ public final class GatewayBeans implements CamelConfiguration {
         SecretCipher cipher = SecretCipher.fromSettings(settings);
         LinkRows rows = new LinkRows(cipher);
         PublicBaseUrl publicBaseUrl = new PublicBaseUrl(settings);
-        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext());
+        // link health (issue 14): fed by token requests and proxied calls, written off the event loops
+        LinkStatusWriter statusWriter = new LinkStatusWriter(database.dataSource());
+        LinkHealth linkHealth = new LinkHealth(clock, statusWriter);
+        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext(), linkHealth);
 
         Workers workers = new Workers(vertx);
         BodyBudget bodyBudget = new BodyBudget(settings.bufferedBodyBudgetBytes());
@@ -86,10 +97,11 @@ public final class GatewayBeans implements CamelConfiguration {
         // the same reader as the proxy's, at the management API's own limit: no body is read before the caller's
         // token is checked, and none beyond 64 KiB at all (the proxy's 50 MiB would let anonymous uploads fill memory)
         registry.bind("managementBodyReader", new RequestBodyReader(RegistrationValidator.MAX_BODY_BYTES, bodyBudget));
-        registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings)));
+        registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings), clock));
         registry.bind("serverProbe", new ServerProbe(json, tokens));
         registry.bind("linkWrites", new LinkWrites(cipher));
-        registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows));
+        registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows, clock));
+        registry.bind("linkProbes", new LinkProbes(rows, linkHealth, clock));
 
         // the FHIR proxy: its own engine runs the route on the event loops (fhir-proxy.camel.yaml)
         EventLoopHttpEngine proxyEngine = new EventLoopHttpEngine();
@@ -110,9 +122,15 @@ public final class GatewayBeans implements CamelConfiguration {
 
         // operations: access log, traffic counters, JMX, readiness
         String jmxPrefix = "io.fhirlink:port=" + settings.httpPort();
-        TrafficStats traffic = new TrafficStats(jmxPrefix);
+        TrafficStats traffic = new TrafficStats(jmxPrefix, linkHealth);
         registry.bind("trafficStats", traffic);
-        registry.bind("requestLog", new RequestLog(traffic));
+        registry.bind("linkHealth", linkHealth);
+        registry.bind("linkStatusWriter", statusWriter);
+        addService(camel, statusWriter);
+        CredentialExpiry credentialExpiry = new CredentialExpiry(database.dataSource(), clock);
+        registry.bind("credentialExpiry", credentialExpiry);
+        addService(camel, credentialExpiry);
+        registry.bind("requestLog", new RequestLog(traffic, linkHealth));
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database.dataSource()));
         addService(camel, new OperatorMBeans(jmxPrefix, linkDirectory, tokens, traffic));
 

@@ -32,25 +32,32 @@ public final class GatewayHarness implements AutoCloseable {
     public final AzureFhirStandIn fhir;
     public final Path dataDir;
     private final Map<String, String> extraEnv;
+    private final java.time.Clock clock;
     private FhirLink gateway;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private GatewayHarness(Map<String, String> extraEnv) throws Exception {
+    private GatewayHarness(Map<String, String> extraEnv, java.time.Clock clock) throws Exception {
         this.extraEnv = extraEnv;
+        this.clock = clock;
         this.aad = AzureAdStandIn.start();
         aad.registerApp(TENANT, CLIENT_ID, CLIENT_SECRET, true);
         aad.registerApp(TENANT, READER_CLIENT_ID, READER_SECRET, false);
         this.fhir = AzureFhirStandIn.start(aad, TENANT);
         this.dataDir = Files.createTempDirectory("fhirlink-test");
-        this.gateway = FhirLink.start(Settings.from(env()));
+        this.gateway = FhirLink.start(Settings.from(env()), clock);
     }
 
     public static GatewayHarness start() throws Exception {
-        return new GatewayHarness(Map.of());
+        return new GatewayHarness(Map.of(), java.time.Clock.systemUTC());
     }
 
     public static GatewayHarness start(Map<String, String> extraEnv) throws Exception {
-        return new GatewayHarness(extraEnv);
+        return new GatewayHarness(extraEnv, java.time.Clock.systemUTC());
+    }
+
+    /** A gateway on a clock the test moves (e.g. {@link io.fhirlink.support.MovableClock}). */
+    public static GatewayHarness start(Map<String, String> extraEnv, java.time.Clock clock) throws Exception {
+        return new GatewayHarness(extraEnv, clock);
     }
 
     private Map<String, String> env() {
@@ -70,7 +77,7 @@ public final class GatewayHarness implements AutoCloseable {
     /** Stops the gateway and starts it again on the same ports and data directory. */
     public void restartGateway() throws Exception {
         gateway.close();
-        gateway = FhirLink.start(Settings.from(env()));
+        gateway = FhirLink.start(Settings.from(env()), clock);
     }
 
     public String baseUrl() {

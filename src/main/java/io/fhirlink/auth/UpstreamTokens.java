@@ -34,6 +34,21 @@ public final class UpstreamTokens {
         }
     }
 
+    /** Told of every token request made for a link (not the probe's), on the token thread: link health listens. */
+    public interface Outcomes {
+        void issued(Link link);
+
+        void refused(Link link, AzureAdRefusal refusal);
+
+        Outcomes NONE = new Outcomes() {
+            public void issued(Link link) {
+            }
+
+            public void refused(Link link, AzureAdRefusal refusal) {
+            }
+        };
+    }
+
     /**
      * Caffeine logs every failed load with its stack trace; a refused token is an expected outcome that the gateway
      * answers and logs itself. Held strongly: java.util.logging forgets unreferenced loggers and their levels.
@@ -62,8 +77,14 @@ public final class UpstreamTokens {
     private final AsyncCache<String, AccessToken> cache;
     private final AtomicLong tokenRequests = new AtomicLong();
     private final AtomicLong tokenFailures = new AtomicLong();
+    private final Outcomes outcomes;
 
     public UpstreamTokens(Settings settings, SSLContext tls) {
+        this(settings, tls, Outcomes.NONE);
+    }
+
+    public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes) {
+        this.outcomes = outcomes;
         this.authorityHost = settings.aadAuthorityHost().toString();
         this.microsoftAuthority = settings.aadAuthorityHost().getHost().endsWith("login.microsoftonline.com");
         this.tls = tls;
@@ -99,8 +120,25 @@ public final class UpstreamTokens {
      * its own (however many callers wait), never on the caller's thread.
      */
     public CompletableFuture<AccessToken> tokenFor(Link link) {
-        return cache.get(cacheKey(link), (key, executor) ->
-                CompletableFuture.supplyAsync(() -> request(link.tenantId(), link.clientId(), link.clientSecret(), link.scope()), requests));
+        return cache.get(cacheKey(link), (key, executor) -> CompletableFuture.supplyAsync(() -> {
+            try {
+                AccessToken token = request(link.tenantId(), link.clientId(), link.clientSecret(), link.scope());
+                tell(() -> outcomes.issued(link));
+                return token;
+            } catch (AzureAdRefusal refusal) {
+                tell(() -> outcomes.refused(link, refusal));
+                throw refusal;
+            }
+        }, requests));
+    }
+
+    /** An observer's failure is never the token request's. */
+    private static void tell(Runnable observer) {
+        try {
+            observer.run();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(UpstreamTokens.class).warn("token outcome not recorded: {}", e.toString());
+        }
     }
 
     /** Forget the link's token, e.g. after the FHIR server rejected it or the link changed. */

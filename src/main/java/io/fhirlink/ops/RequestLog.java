@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The first step of every route that serves a request: takes the caller's {@code X-Request-Id} (or makes one), and
  * once the answer has been written, logs one access line and counts the request. Access lines carry the path and
- * the names of query parameters, never their values (a search like {@code family=Smith} is health data).
+ * the names of query parameters, never their values (a search like {@code family=Smith} is health data). A proxied
+ * call's outcome also goes to {@link LinkHealth}.
  */
 public final class RequestLog {
 
@@ -24,14 +25,23 @@ public final class RequestLog {
     public static final String UPSTREAM_STATUS = "fhirlink.upstreamStatus";
     /** Exchange property with the OperationOutcome code of a failure the gateway answered itself. */
     public static final String FAILURE = "fhirlink.failure";
+    /** Exchange property with that failure's detail, as the caller was told it (no secret, no stack trace). */
+    public static final String FAILURE_DETAIL = "fhirlink.failureDetail";
+    /**
+     * Exchange property: whether the upstream request carried the link's Azure token (the anonymous capability read
+     * does not). The proxy route's retry reads it as {@code ${exchangeProperty.tokenSent}}.
+     */
+    public static final String TOKEN_SENT = "tokenSent";
 
     private static final Logger ACCESS = LoggerFactory.getLogger("io.fhirlink.access");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     private final TrafficStats traffic;
+    private final LinkHealth health;
 
-    public RequestLog(TrafficStats traffic) {
+    public RequestLog(TrafficStats traffic, LinkHealth health) {
         this.traffic = traffic;
+        this.health = health;
     }
 
     /** Route step for FHIR paths. */
@@ -76,6 +86,8 @@ public final class RequestLog {
                 nanos / 1_000_000, caller == null ? "-" : caller.organization());
         if (fhir && link != null) {
             traffic.record(link.displayName(), code, failure, nanos);
+            health.exchangeCompleted(link, code, upstream, Boolean.TRUE.equals(exchange.getProperty(TOKEN_SENT, Boolean.class)),
+                    failure, exchange.getProperty(FAILURE_DETAIL, String.class));
         }
     }
 

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-link proxy traffic, for operators: JMX MBeans {@code io.fhirlink:port=<http port>,type=LinkTraffic,name=<link>} (requests,
- * answers by status class, failures by kind) and the Micrometer timer {@code fhirlink.proxy.requests} (Prometheus
+ * answers by status class, failures by kind, and the link's state from {@link LinkHealth}) and the Micrometer timer {@code fhirlink.proxy.requests} (Prometheus
  * {@code fhirlink_proxy_requests_seconds}) tagged with link and status class, with a latency histogram.
  */
 public final class TrafficStats {
@@ -40,9 +40,27 @@ public final class TrafficStats {
         long getFailuresTimeout();
 
         long getFailuresSecurity();
+
+        /** The link's state as this replica last saw it ({@link LinkState#wireName()}), as fhirlink_link_state. */
+        String getState();
+
+        /** 1 while the state is ok, as fhirlink_link_up. */
+        int getUp();
+
+        String getStateSince();
+
+        String getLastSuccessAt();
+
+        String getLastFailureAt();
+
+        String getLastFailureCause();
+
+        String getLastFailureAdvice();
     }
 
     static final class LinkTraffic implements LinkTrafficMBean {
+        final String link;
+        final LinkHealth health;
         final LongAdder requests = new LongAdder();
         final LongAdder[] byClass = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
         final LongAdder badGateway = new LongAdder();
@@ -50,6 +68,11 @@ public final class TrafficStats {
         final LongAdder security = new LongAdder();
         /** The Micrometer timer of each status class, made on first use. */
         final Timer[] timers = new Timer[5];
+
+        LinkTraffic(String link, LinkHealth health) {
+            this.link = link;
+            this.health = health;
+        }
 
         @Override
         public long getRequests() {
@@ -90,16 +113,61 @@ public final class TrafficStats {
         public long getFailuresSecurity() {
             return security.sum();
         }
+
+        @Override
+        public String getState() {
+            return health.current(link).map(s -> s.state()).orElse(LinkState.NOT_YET_USED).wireName();
+        }
+
+        @Override
+        public int getUp() {
+            return LinkState.OK.wireName().equals(getState()) ? 1 : 0;
+        }
+
+        @Override
+        public String getStateSince() {
+            return health.current(link).map(s -> text(s.since())).orElse(null);
+        }
+
+        @Override
+        public String getLastSuccessAt() {
+            return health.current(link).map(s -> text(s.lastSuccessAt())).orElse(null);
+        }
+
+        @Override
+        public String getLastFailureAt() {
+            return failure().map(f -> text(f.at())).orElse(null);
+        }
+
+        @Override
+        public String getLastFailureCause() {
+            return failure().map(LinkStatus.Failure::cause).orElse(null);
+        }
+
+        @Override
+        public String getLastFailureAdvice() {
+            return failure().map(LinkStatus.Failure::advice).orElse(null);
+        }
+
+        private java.util.Optional<LinkStatus.Failure> failure() {
+            return health.current(link).map(LinkStatus::lastFailure);
+        }
+
+        private static String text(Object value) {
+            return value == null ? null : value.toString();
+        }
     }
 
     private final Map<String, LinkTraffic> links = new ConcurrentHashMap<>();
     private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
     private final String jmxPrefix;
+    private final LinkHealth health;
     private volatile MeterRegistry meters;
 
     /** {@code jmxPrefix} like {@code io.fhirlink:port=8080}: the domain and the keys naming this gateway. */
-    public TrafficStats(String jmxPrefix) {
+    public TrafficStats(String jmxPrefix, LinkHealth health) {
         this.jmxPrefix = jmxPrefix;
+        this.health = health;
     }
 
     /** Set once Camel's Micrometer registry exists (after start-up). */
@@ -140,7 +208,7 @@ public final class TrafficStats {
     }
 
     private LinkTraffic register(String link) {
-        LinkTraffic traffic = new LinkTraffic();
+        LinkTraffic traffic = new LinkTraffic(link, health);
         try {
             jmx.registerMBean(new javax.management.StandardMBean(traffic, LinkTrafficMBean.class), name(link));
         } catch (JMException e) {

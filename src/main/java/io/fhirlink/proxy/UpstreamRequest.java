@@ -31,7 +31,7 @@ public final class UpstreamRequest {
      * Exchange property: whether the request carried an Azure token (the capability read does not). The route's
      * retry reads it: {@code ${header.CamelHttpResponseCode} == 401 && ${exchangeProperty.tokenSent}}.
      */
-    private static final String TOKEN_SENT = "tokenSent";
+    private static final String TOKEN_SENT = RequestLog.TOKEN_SENT;
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 

@@ -75,6 +75,8 @@ public final class LinkWrites {
         message.setHeader("sealedSecret", secret.ciphertext());
         message.setHeader("secretKeyId", secret.keyId());
         message.setHeader("fhirVersion", capability == null ? null : capability.fhirVersion());
+        message.setHeader("clientSecretExpiresOn",
+                request.clientSecretExpiresOn() == null ? null : java.sql.Date.valueOf(request.clientSecretExpiresOn()));
         return message;
     }
 

@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fhirlink.GatewayException;
 import io.fhirlink.GatewayException.FieldError;
 import java.net.URI;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,7 +34,8 @@ public final class RegistrationValidator {
     static final int MAX_DESCRIPTION_LENGTH = 1024;
 
     static final Set<String> FIELDS = Set.of(
-            "description", "fhirDatabaseDisplayName", "fhirServerEndpoint", "clientId", "clientSecret", "tenantId");
+            "description", "fhirDatabaseDisplayName", "fhirServerEndpoint", "clientId", "clientSecret", "tenantId",
+            "clientSecretExpiresOn");
     /** Names that would hide a path of the gateway itself or read as one. */
     static final Set<String> RESERVED_NAMES = Set.of(
             "fhirservers", "observe", "metadata", "proxy", "health", "metrics", "api", "admin", "openapi",
@@ -41,8 +47,10 @@ public final class RegistrationValidator {
 
     private final ObjectMapper json;
     private final EndpointPolicy endpointPolicy;
+    private final Clock clock;
 
-    public RegistrationValidator(ObjectMapper json, EndpointPolicy endpointPolicy) {
+    public RegistrationValidator(ObjectMapper json, EndpointPolicy endpointPolicy, Clock clock) {
+        this.clock = clock;
         // Duplicate keys and anything after the object are refused: "{...}garbage" or "{...}{...}" is read
         // differently by different parsers, and only one reading may count.
         this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -143,6 +151,7 @@ public final class RegistrationValidator {
                 && !tenantId.matches("[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}\\.[a-zA-Z]{2,63}")) {
             errors.add(new FieldError("tenantId", "must be the directory (tenant) ID, a GUID, or a verified domain like contoso.onmicrosoft.com"));
         }
+        LocalDate expiresOn = expiryDate(text(body, "clientSecretExpiresOn", false, errors), errors);
         if (!errors.isEmpty()) {
             throw new GatewayException(400, "invalid", "Invalid link",
                     errors.size() == 1 ? "The link has 1 problem: " + errors.get(0).field() + " " + errors.get(0).message() + "."
@@ -150,7 +159,32 @@ public final class RegistrationValidator {
                     errors);
         }
         return new RegistrationRequest(name, description, endpoint, clientId.toLowerCase(Locale.ROOT), secret,
-                tenantId == null ? null : tenantId.toLowerCase(Locale.ROOT));
+                tenantId == null ? null : tenantId.toLowerCase(Locale.ROOT), expiresOn);
+    }
+
+    /**
+     * The date Azure shows as the secret's "Expires": an ISO date ({@code 2027-03-31}), or a date-time with offset
+     * (Microsoft Graph's {@code endDateTime}), taken as its UTC date. Today is allowed (the secret still works); a
+     * past date is refused: it would be a secret that no longer works.
+     */
+    private LocalDate expiryDate(String value, List<FieldError> errors) {
+        if (value == null) {
+            return null;
+        }
+        LocalDate date;
+        try {
+            date = value.length() <= 10 ? LocalDate.parse(value)
+                    : OffsetDateTime.parse(value).atZoneSameInstant(ZoneOffset.UTC).toLocalDate();
+        } catch (DateTimeParseException e) {
+            errors.add(new FieldError("clientSecretExpiresOn", "must be an ISO date like 2027-03-31 (the secret's Expires date in the app registration)"));
+            return null;
+        }
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        if (date.isBefore(today)) {
+            errors.add(new FieldError("clientSecretExpiresOn", "is in the past (" + date + "); a secret past its end date no longer works: create a new one and send it with its date"));
+            return null;
+        }
+        return date;
     }
 
     private static void checkDisplayName(String name, List<FieldError> errors) {

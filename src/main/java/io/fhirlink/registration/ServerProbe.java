@@ -8,6 +8,7 @@ import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.auth.Caller;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
+import io.fhirlink.ops.LinkState;
 import io.fhirlink.proxy.UpstreamFailures;
 import io.fhirlink.proxy.UpstreamRequest;
 import java.io.InputStream;
@@ -52,7 +53,7 @@ public final class ServerProbe {
         int status = status(exchange);
         String where = request.endpoint() + "/metadata";
         if (status < 200 || status > 299) {
-            throw probeFailed("The server at " + where + " answered HTTP " + status
+            throw probeFailed(exchange, LinkState.UNREACHABLE, "metadata-http-" + status, "The server at " + where + " answered HTTP " + status
                     + " instead of a FHIR CapabilityStatement. Check fhirServerEndpoint: it is the FHIR service URL shown in the Azure portal, e.g. https://<workspace>-<service>.fhir.azurehealthcareapis.com.");
         }
         JsonNode capability;
@@ -62,7 +63,7 @@ public final class ServerProbe {
             capability = null;
         }
         if (capability == null || !"CapabilityStatement".equals(capability.path("resourceType").asText())) {
-            throw probeFailed("The server at " + where + " did not answer with a FHIR CapabilityStatement, so it is not a FHIR server. Check fhirServerEndpoint.");
+            throw probeFailed(exchange, LinkState.UNREACHABLE, "not-fhir", "The server at " + where + " did not answer with a FHIR CapabilityStatement, so it is not a FHIR server. Check fhirServerEndpoint.");
         }
         String fhirVersion = capability.path("fhirVersion").asText(null);
         exchange.setProperty(CapabilityCheck.PROPERTY, new CapabilityCheck(fhirVersion, advertisedTenant(capability)));
@@ -75,9 +76,10 @@ public final class ServerProbe {
     public void unreachable(Exchange exchange) {
         String endpoint = registration(exchange).endpoint();
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String why = UpstreamFailures.isResponseTimeout(failure) ? "did not answer in time"
+        boolean slow = UpstreamFailures.isResponseTimeout(failure);
+        String why = slow ? "did not answer in time"
                 : "could not be reached (" + UpstreamFailures.unreachableReason(failure) + ")";
-        throw probeFailed("The FHIR server at " + endpoint + " " + why + ", so it could not be checked and the link was not saved. "
+        throw probeFailed(exchange, LinkState.UNREACHABLE, slow ? "timeout" : "unreachable", "The FHIR server at " + endpoint + " " + why + ", so it could not be checked (a registration or update is not saved). "
                 + "Check fhirServerEndpoint and that the FHIR service is running and reachable from the gateway.");
     }
 
@@ -99,6 +101,7 @@ public final class ServerProbe {
             String message = "is " + request.tenantId() + ", but the FHIR server at " + request.endpoint()
                     + " advertises tenant " + advertised + " in its CapabilityStatement (token URL); a link must use the"
                     + " server's own tenant: set tenantId to " + advertised + " or leave it out";
+            exchange.setProperty(ProbeFailure.PROPERTY, new ProbeFailure(LinkState.CREDENTIALS_REJECTED, "tenant"));
             throw new GatewayException(400, "invalid", "Invalid link", "The link has 1 problem: tenantId " + message + ".",
                     List.of(new FieldError("tenantId", message)));
         }
@@ -114,8 +117,7 @@ public final class ServerProbe {
         String tenant = capability != null && capability.advertisedTenant().isPresent()
                 ? capability.advertisedTenant().get()
                 : exchange.getProperty(Caller.PROPERTY, Caller.class).organization();
-        exchange.setProperty(RegistrationRequest.PROPERTY, new RegistrationRequest(request.displayName(),
-                request.description(), request.endpoint(), request.clientId(), request.clientSecret(), tenant));
+        exchange.setProperty(RegistrationRequest.PROPERTY, request.withTenant(tenant));
     }
 
     /** Route step: one client-credentials token request, uncached, so the credentials are really tested. */
@@ -127,11 +129,13 @@ public final class ServerProbe {
             exchange.setProperty(TOKEN_PROPERTY, token);
         } catch (AzureAdRefusal refusal) {
             if (!refusal.reachable()) {
+                exchange.setProperty(ProbeFailure.PROPERTY, new ProbeFailure(LinkState.UNREACHABLE, "azure-ad-unreachable"));
                 throw new GatewayException(503, "transient", "Azure AD unavailable",
                         "Azure AD could not be reached to check the link's credentials; try again shortly.")
                         .withHeader("Retry-After", "10");
             }
-            throw probeFailed("Azure AD refused the client credentials for tenant " + request.tenantId() + ": "
+            throw probeFailed(exchange, LinkState.CREDENTIALS_REJECTED,
+                    refusal.code() != null ? refusal.code() : refusal.error(), "Azure AD refused the client credentials for tenant " + request.tenantId() + ": "
                     + refusal.advice());
         }
     }
@@ -167,15 +171,15 @@ public final class ServerProbe {
             return;
         }
         if (status == 401) {
-            throw probeFailed("The FHIR server rejected the application's token (HTTP 401). Check that the FHIR service's Authentication settings have Audience equal to "
+            throw probeFailed(exchange, LinkState.CREDENTIALS_REJECTED, "http-401", "The FHIR server rejected the application's token (HTTP 401). Check that the FHIR service's Authentication settings have Audience equal to "
                     + request.endpoint() + " and the Authority of this tenant (" + request.tenantId() + ").");
         }
         if (status == 403) {
-            throw probeFailed("The FHIR server refused the application (HTTP 403): grant the application (client id "
+            throw probeFailed(exchange, LinkState.FORBIDDEN, "http-403", "The FHIR server refused the application (HTTP 403): grant the application (client id "
                     + request.clientId() + ") the 'FHIR Data Writer' role on the FHIR service (Access control (IAM)). Role assignments can take up to 30 minutes to apply; try again then.");
         }
-        throw probeFailed("The FHIR server answered HTTP " + status + " to a test read of " + request.endpoint()
-                + "/Patient; the link was not saved.");
+        throw probeFailed(exchange, LinkState.UNREACHABLE, "http-" + status, "The FHIR server answered HTTP " + status + " to a test read of " + request.endpoint()
+                + "/Patient (a registration or update is not saved).");
     }
 
     private Optional<String> advertisedTenant(JsonNode capability) {
@@ -218,7 +222,9 @@ public final class ServerProbe {
         return status == null ? 0 : status;
     }
 
-    static GatewayException probeFailed(String detail) {
+    /** A 400 with the probe's message; the exchange keeps what it says of the link's health (a re-probe records it). */
+    static GatewayException probeFailed(Exchange exchange, LinkState state, String cause, String detail) {
+        exchange.setProperty(ProbeFailure.PROPERTY, new ProbeFailure(state, cause));
         return new GatewayException(400, "invalid", "FHIR server check failed", detail);
     }
 }
