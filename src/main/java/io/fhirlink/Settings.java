@@ -48,7 +48,10 @@ public record Settings(
         boolean jsonLogs,
         boolean jolokiaEnabled,
         Optional<String> jolokiaUser,
-        Optional<String> jolokiaPassword) {
+        Optional<String> jolokiaPassword,
+        Optional<URI> otlpEndpoint,
+        String otelServiceName,
+        Map<String, String> otelVariables) {
 
     public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
 
@@ -56,7 +59,7 @@ public record Settings(
     public static Settings fromEnvironment() {
         Map<String, String> values = new HashMap<>(readOperatorFile(OPERATOR_CONFIG));
         System.getenv().forEach((k, v) -> {
-            if (k.startsWith("FHIRLINK_")) {
+            if (k.startsWith("FHIRLINK_") || k.startsWith("OTEL_")) {
                 values.put(k, v);
             }
         });
@@ -127,7 +130,29 @@ public record Settings(
                 r.oneOf("FHIRLINK_LOG_FORMAT", "text", "text", "json").equals("json"),
                 r.bool("FHIRLINK_JOLOKIA_ENABLED", false),
                 jolokiaUser,
-                jolokiaPassword);
+                jolokiaPassword,
+                r.optional("OTEL_EXPORTER_OTLP_ENDPOINT").map(v -> r.httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", v)),
+                r.value("OTEL_SERVICE_NAME", "fhir-link"),
+                otelVariables(variables));
+    }
+
+    /**
+     * OpenTelemetry's own variables (OTEL_*), handed to its SDK as they are: the exporter's headers, the batch
+     * processor's delays, the sampler. Only consulted when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+     */
+    private static Map<String, String> otelVariables(Map<String, String> variables) {
+        Map<String, String> otel = new java.util.TreeMap<>();
+        variables.forEach((k, v) -> {
+            if (k.startsWith("OTEL_") && v != null && !v.isBlank()) {
+                otel.put(k, v.trim());
+            }
+        });
+        return Map.copyOf(otel);
+    }
+
+    /** Whether spans are exported: decided once, at start-up. */
+    public boolean tracing() {
+        return otlpEndpoint.isPresent();
     }
 
     /** Where the embedded PostgreSQL keeps its files. */
@@ -155,7 +180,7 @@ public record Settings(
             throw new ConfigurationException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
         }
         properties.stringPropertyNames().stream()
-                .filter(k -> k.startsWith("FHIRLINK_"))
+                .filter(k -> k.startsWith("FHIRLINK_") || k.startsWith("OTEL_"))
                 .forEach(k -> values.put(k, properties.getProperty(k).trim()));
         return values;
     }
