@@ -1,6 +1,7 @@
 package io.fhirlink;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.ops.LinkHealth;
@@ -8,6 +9,7 @@ import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerCompression;
 import io.fhirlink.proxy.BrowserCors;
 import java.time.Clock;
+import io.fhirlink.ops.Tracing;
 import io.fhirlink.proxy.RawPathGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -26,12 +28,14 @@ public final class FhirLink implements AutoCloseable {
     private final Database database;
     private final Vertx vertx;
     private final Main main;
+    private final Optional<Tracing> tracing;
 
-    private FhirLink(Settings settings, Database database, Vertx vertx, Main main) {
+    private FhirLink(Settings settings, Database database, Vertx vertx, Main main, Optional<Tracing> tracing) {
         this.settings = settings;
         this.database = database;
         this.vertx = vertx;
         this.main = main;
+        this.tracing = tracing;
     }
 
     /** Starts a gateway and returns once it serves requests. */
@@ -41,7 +45,14 @@ public final class FhirLink implements AutoCloseable {
 
     /** The same, on another clock (link status times, secret expiry, re-probe interval): tests move time with it. */
     public static FhirLink start(Settings settings, Clock clock) throws Exception {
-        Database database = Database.open(settings);
+        Optional<Tracing> tracing = Tracing.start(settings);
+        Database database;
+        try {
+            database = Database.open(settings);
+        } catch (Exception | Error e) {
+            tracing.ifPresent(Tracing::close);
+            throw e;
+        }
         Vertx vertx = Vertx.vertx(GatewayBeans.vertxOptions(settings));
         try {
             Main main = new Main();
@@ -55,6 +66,11 @@ public final class FhirLink implements AutoCloseable {
             }
             // camel-main looks for its server factory before any CamelConfiguration runs: it goes in Main's registry
             main.bind("gatewayHttpServers", new GatewayHttpServers(settings));
+            // camel-opentelemetry2 takes the OpenTelemetry tracer and propagators it finds in the registry
+            tracing.ifPresent(t -> {
+                main.bind("openTelemetryTracer", t.tracer());
+                main.bind("openTelemetryPropagators", t.propagators());
+            });
             main.configure().addConfiguration(new GatewayBeans(settings, database, vertx, clock));
             main.start();
             RawPathGuard.install(main.getCamelContext());
@@ -66,8 +82,9 @@ public final class FhirLink implements AutoCloseable {
                 camel.getRegistry().lookupByNameAndType("linkHealth", LinkHealth.class).useMeterRegistry(meters);
                 camel.getRegistry().lookupByNameAndType("credentialExpiry", CredentialExpiry.class).useMeterRegistry(meters);
             });
-            return new FhirLink(settings, database, vertx, main);
+            return new FhirLink(settings, database, vertx, main, tracing);
         } catch (Exception | Error e) {
+            tracing.ifPresent(Tracing::close);
             closeQuietly(vertx);
             database.close();
             throw e;
@@ -87,6 +104,9 @@ public final class FhirLink implements AutoCloseable {
                 "camel.component.https.responseTimeout", Integer.toString(settings.upstreamResponseTimeoutMs()),
                 "camel.component.https.soTimeout", Integer.toString(settings.upstreamResponseTimeoutMs())));
         p.putAll(routeLocations(settings));
+        if (settings.tracing()) {
+            p.putAll(Tracing.camelProperties());
+        }
         return p;
     }
 
@@ -142,6 +162,7 @@ public final class FhirLink implements AutoCloseable {
         try {
             main.stop();
         } finally {
+            tracing.ifPresent(Tracing::close);
             closeQuietly(vertx);
             database.close();
         }

@@ -113,7 +113,7 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("linkDirectory", linkDirectory);
         registry.bind("requestBodyReader", new RequestBodyReader(settings.proxyMaxBodyBytes(), bodyBudget));
         registry.bind("inflightLimits", new InflightLimits(settings));
-        registry.bind("upstreamRequest", new UpstreamRequest(tokens));
+        registry.bind("upstreamRequest", new UpstreamRequest(tokens, settings.tracing()));
         registry.bind("upstreamForwarder", new UpstreamForwarder(vertx,
                 new UpstreamClients(vertx, settings, tls.trustManager()), settings));
         registry.bind("upstreamResponse", new UpstreamResponse(publicBaseUrl));

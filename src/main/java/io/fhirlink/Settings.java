@@ -54,7 +54,10 @@ public record Settings(
         List<String> corsAllowedOrigins,
         boolean corsAllowCredentials,
         int corsMaxAgeSeconds,
-        int compressionLevel) {
+        int compressionLevel,
+        Optional<URI> otlpEndpoint,
+        String otelServiceName,
+        Map<String, String> otelVariables) {
 
     public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
 
@@ -62,7 +65,7 @@ public record Settings(
     public static Settings fromEnvironment() {
         Map<String, String> values = new HashMap<>(readOperatorFile(OPERATOR_CONFIG));
         System.getenv().forEach((k, v) -> {
-            if (k.startsWith("FHIRLINK_")) {
+            if (k.startsWith("FHIRLINK_") || k.startsWith("OTEL_")) {
                 values.put(k, v);
             }
         });
@@ -140,12 +143,34 @@ public record Settings(
                 r.bool("FHIRLINK_CORS_ALLOW_CREDENTIALS", false),
                 r.wholeNumberBetween("FHIRLINK_CORS_MAX_AGE_SECONDS", 600, 0, 86_400),
                 // 6 is zlib's own default: most of level 9's ratio on FHIR JSON at a fraction of its CPU
-                r.wholeNumberBetween("FHIRLINK_COMPRESSION_LEVEL", 6, 0, 9));
+                r.wholeNumberBetween("FHIRLINK_COMPRESSION_LEVEL", 6, 0, 9),
+                r.optional("OTEL_EXPORTER_OTLP_ENDPOINT").map(v -> r.httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", v)),
+                r.value("OTEL_SERVICE_NAME", "fhir-link"),
+                otelVariables(variables));
     }
 
     /** Browser callers are served only from the origins FHIRLINK_CORS_ALLOWED_ORIGINS names. */
     public boolean corsEnabled() {
         return !corsAllowedOrigins.isEmpty();
+    }
+
+    /**
+     * OpenTelemetry's own variables (OTEL_*), handed to its SDK as they are: the exporter's headers, the batch
+     * processor's delays, the sampler. Only consulted when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+     */
+    private static Map<String, String> otelVariables(Map<String, String> variables) {
+        Map<String, String> otel = new java.util.TreeMap<>();
+        variables.forEach((k, v) -> {
+            if (k.startsWith("OTEL_") && v != null && !v.isBlank()) {
+                otel.put(k, v.trim());
+            }
+        });
+        return Map.copyOf(otel);
+    }
+
+    /** Whether spans are exported: decided once, at start-up. */
+    public boolean tracing() {
+        return otlpEndpoint.isPresent();
     }
 
     /** Where the embedded PostgreSQL keeps its files. */
@@ -173,7 +198,7 @@ public record Settings(
             throw new ConfigurationException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
         }
         properties.stringPropertyNames().stream()
-                .filter(k -> k.startsWith("FHIRLINK_"))
+                .filter(k -> k.startsWith("FHIRLINK_") || k.startsWith("OTEL_"))
                 .forEach(k -> values.put(k, properties.getProperty(k).trim()));
         return values;
     }

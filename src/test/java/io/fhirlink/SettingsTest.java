@@ -40,6 +40,19 @@ class SettingsTest {
         assertThat(s.corsAllowCredentials()).isFalse();
         assertThat(s.corsMaxAgeSeconds()).isEqualTo(600);
         assertThat(s.compressionLevel()).isEqualTo(6);
+        assertThat(s.tracing()).isFalse();
+        assertThat(s.otelServiceName()).isEqualTo("fhir-link");
+    }
+
+    @Test
+    void otlpEndpoint_turnsTracingOn_andMustBeAnHttpUrl() {
+        Settings s = Settings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318", "OTEL_SERVICE_NAME", "gw-a"));
+        assertThat(s.tracing()).isTrue();
+        assertThat(s.otelServiceName()).isEqualTo("gw-a");
+        assertThat(s.otelVariables()).containsEntry("OTEL_SERVICE_NAME", "gw-a");
+
+        assertThatThrownBy(() -> Settings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")))
+                .isInstanceOf(ConfigurationException.class).hasMessageStartingWith("OTEL_EXPORTER_OTLP_ENDPOINT must be");
     }
 
     @ParameterizedTest

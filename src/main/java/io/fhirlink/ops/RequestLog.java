@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first step of every route that serves a request: takes the caller's {@code X-Request-Id} (or makes one), and
+ * The first step of every route that serves a request: takes the caller's {@code X-Request-Id} (or makes one) and
+ * W3C trace context ({@link TraceContext}: the caller's {@code traceparent}, or a new trace), and
  * once the answer has been written, logs one access line and counts the request. Access lines carry the path and
  * the names of query parameters, never their values (a search like {@code family=Smith} is health data). A proxied
  * call's outcome also goes to {@link LinkHealth}.
@@ -60,6 +61,10 @@ public final class RequestLog {
             requestId = newRequestId();
         }
         exchange.setProperty(REQUEST_ID, requestId);
+        // with tracing on, Camel has already replaced the caller's traceparent by its own span's, in the same trace
+        TraceContext trace = TraceContext.fromHeaders(exchange.getMessage().getHeader("traceparent"),
+                exchange.getMessage().getHeader("tracestate"));
+        exchange.setProperty(TraceContext.PROPERTY, trace);
         long started = System.nanoTime();
         String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
         String rawUri = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
@@ -80,8 +85,9 @@ public final class RequestLog {
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         String linkName = link != null ? link.displayName() : request != null ? request.displayName() : "-";
-        ACCESS.info("requestId={} api={} link={} method={} path={} status={} upstream={} failure={} durationMs={} organization={}",
-                exchange.getProperty(REQUEST_ID), fhir ? "fhir" : "management", fhir ? linkName : "-", method,
+        TraceContext trace = exchange.getProperty(TraceContext.PROPERTY, TraceContext.class);
+        ACCESS.info("requestId={} traceId={} api={} link={} method={} path={} status={} upstream={} failure={} durationMs={} organization={}",
+                exchange.getProperty(REQUEST_ID), trace == null ? "-" : trace.traceId(), fhir ? "fhir" : "management", fhir ? linkName : "-", method,
                 pathWithoutValues(rawUri), code, upstream == null ? "-" : upstream, failure == null ? "-" : failure,
                 nanos / 1_000_000, caller == null ? "-" : caller.organization());
         if (fhir && link != null) {

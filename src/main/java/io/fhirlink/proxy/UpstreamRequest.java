@@ -4,6 +4,7 @@ import io.fhirlink.Link;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
 import io.fhirlink.ops.RequestLog;
+import io.fhirlink.ops.TraceContext;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.HashMap;
@@ -36,9 +37,15 @@ public final class UpstreamRequest {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final UpstreamTokens tokens;
+    private final boolean tracerInjects;
 
-    public UpstreamRequest(UpstreamTokens tokens) {
+    /**
+     * @param tracerInjects whether Camel's tracer records spans: it then writes traceparent and tracestate itself, its
+     *                      forward-upstream span as the parent, when the route calls that route
+     */
+    public UpstreamRequest(UpstreamTokens tokens, boolean tracerInjects) {
         this.tokens = tokens;
+        this.tracerInjects = tracerInjects;
     }
 
     /** Route step: the upstream request's body and allow-listed headers. */
@@ -55,6 +62,15 @@ public final class UpstreamRequest {
         String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
         if (requestId != null) {
             forwarded.put("X-Request-Id", requestId);
+        }
+        TraceContext trace = exchange.getProperty(TraceContext.PROPERTY, TraceContext.class);
+        if (trace != null && !tracerInjects) {
+            // no span of the gateway's is recorded: the call gets a span id of its own, so the FHIR server's span is
+            // a child of the caller's trace, never a sibling posing as the caller's span
+            forwarded.put("traceparent", trace.traceparentFor(TraceContext.newSpanId()));
+            if (trace.traceState() != null) {
+                forwarded.put("tracestate", trace.traceState());
+            }
         }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
         exchange.setProperty(REQUEST_BODY, message.getBody());
