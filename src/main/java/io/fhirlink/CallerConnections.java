@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class CallerConnections {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CallerConnections.class);
+
     private CallerConnections() {
     }
 
@@ -42,6 +44,8 @@ final class CallerConnections {
         if (!(connection instanceof ConnectionBase base)) {
             return; // HTTP/2 or a future Vert.x: nothing to adjust
         }
+        // a caller that resets or sends garbage is answered (or dropped) by Vert.x; one log line each at DEBUG, not ERROR
+        connection.exceptionHandler(e -> LOG.debug("caller connection: {}", e.toString()));
         ChannelPipeline pipeline = base.channel().pipeline();
         if (pipeline.get("httpDecoder") instanceof VertxHttpRequestDecoder) {
             pipeline.replace("httpDecoder", "httpDecoder", new UnambiguousRequestDecoder(options));

@@ -79,20 +79,68 @@ class GatewayProcessIT {
     @Test
     void a200MegabyteSearchStreamsThroughAGatewayWith256MegabytesOfHeap() throws Exception {
         assertThat(register("large").statusCode()).isEqualTo(201);
-        int entries = 200_000; // about 1 KB each
-        String gatewayBase = "http://127.0.0.1:" + port + "/large";
 
-        HttpResponse<InputStream> answer = HTTP.send(request("/large/Patient?entries=" + entries).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        LargeAnswer plain = largeSearch("large", false);
 
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.contentEncoding()).isNull();
+        assertThat(plain.bytes()).isGreaterThan(200L * 1000 * 1000);
+        assertThat(plain.gatewayUrls()).isEqualTo(LARGE_ENTRIES);
+        assertThat(plain.upstreamUrls()).isZero();
+        assertThat(gateway.isAlive()).isTrue();
+        assertThat(Files.readString(logFile)).doesNotContain("OutOfMemoryError");
+    }
+
+    @Test
+    void a200MegabyteSearchWithAcceptEncodingGzip_inflatesToTheSameAnswer_throughTheSameHeap() throws Exception {
+        assertThat(register("large-gzip").statusCode()).isEqualTo(201);
+
+        LargeAnswer gzipped = largeSearch("large-gzip", true);
+        LargeAnswer plain = largeSearch("large-gzip", false);
+
+        assertThat(gzipped.contentEncoding()).isEqualTo("gzip");
+        assertThat(gzipped.bytes()).isEqualTo(plain.bytes());
+        assertThat(gzipped.digest()).isEqualTo(plain.digest());
+        assertThat(gzipped.gatewayUrls()).isEqualTo(LARGE_ENTRIES);
+        assertThat(gzipped.wireBytes()).isLessThan(plain.bytes() / 4);
+        assertThat(gateway.isAlive()).isTrue();
+        assertThat(Files.readString(logFile)).doesNotContain("OutOfMemoryError");
+    }
+
+    private static final int LARGE_ENTRIES = 200_000; // about 1 KB each
+
+    /** What came through: inflated bytes, their SHA-256, URLs on the gateway and on the upstream, bytes on the wire. */
+    private record LargeAnswer(int status, String contentEncoding, long bytes, String digest, long gatewayUrls,
+            long upstreamUrls, long wireBytes) {
+    }
+
+    private static LargeAnswer largeSearch(String link, boolean gzip) throws Exception {
+        String gatewayBase = "http://127.0.0.1:" + port + "/" + link;
+        HttpRequest.Builder search = request("/" + link + "/Patient?entries=" + LARGE_ENTRIES);
+        if (gzip) {
+            search.header("Accept-Encoding", "gzip");
+        }
+        HttpResponse<InputStream> answer = HTTP.send(search.build(), HttpResponse.BodyHandlers.ofInputStream());
+        String encoding = answer.headers().firstValue("Content-Encoding").orElse(null);
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        long[] wire = {0};
+        InputStream counted = new java.io.FilterInputStream(answer.body()) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                wire[0] += Math.max(0, n);
+                return n;
+            }
+        };
         long bytes = 0;
         long gatewayUrls = 0;
         long upstreamUrls = 0;
         byte[] buffer = new byte[64 * 1024];
         String carry = "";
-        try (InputStream body = answer.body()) {
+        try (InputStream body = "gzip".equals(encoding) ? new java.util.zip.GZIPInputStream(counted, 64 * 1024) : counted) {
             for (int n; (n = body.read(buffer)) > 0; ) {
                 bytes += n;
+                sha.update(buffer, 0, n);
                 String text = carry + new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
                 gatewayUrls += count(text, gatewayBase + "/Patient/p");
                 upstreamUrls += count(text, upstream.baseUrl());
@@ -104,13 +152,8 @@ class GatewayProcessIT {
         }
         gatewayUrls += count(carry, gatewayBase + "/Patient/p");
         upstreamUrls += count(carry, upstream.baseUrl());
-
-        assertThat(answer.statusCode()).isEqualTo(200);
-        assertThat(bytes).isGreaterThan(200L * 1000 * 1000);
-        assertThat(gatewayUrls).isEqualTo(entries);
-        assertThat(upstreamUrls).isZero();
-        assertThat(gateway.isAlive()).isTrue();
-        assertThat(Files.readString(logFile)).doesNotContain("OutOfMemoryError");
+        return new LargeAnswer(answer.statusCode(), encoding, bytes, java.util.HexFormat.of().formatHex(sha.digest()),
+                gatewayUrls, upstreamUrls, wire[0]);
     }
 
     @Test

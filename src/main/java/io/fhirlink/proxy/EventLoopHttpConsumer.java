@@ -81,6 +81,12 @@ final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
             finish(ctx, exchange);
             return;
         }
+        if (response.headWritten()) {
+            // a streamed answer broke off after its head went out: only a broken connection can say so now
+            response.reset();
+            finish(ctx, exchange);
+            return;
+        }
         Buffer body;
         try {
             body = writeHead(response, exchange);

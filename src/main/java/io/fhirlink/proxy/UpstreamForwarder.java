@@ -65,6 +65,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
         target.client().request(options)
                 .compose(request -> {
                     call.started(request);
+                    request.exceptionHandler(e -> { }); // a failure fails the response future, which answers it
                     Future<Void> refused = refuseNonPublicPeer(request, target);
                     if (refused != null) {
                         return refused.mapEmpty();

@@ -21,6 +21,8 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class UpstreamClients {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamClients.class);
+
     /** Where and how one link's server is reached, parsed once per link. */
     public record Target(HttpClient client, String host, int port, boolean ssl, String basePath) {
     }
@@ -69,7 +71,11 @@ public final class UpstreamClients {
         boolean ssl = "https".equalsIgnoreCase(endpoint.getScheme());
         int port = endpoint.getPort() > 0 ? endpoint.getPort() : ssl ? 443 : 80;
         String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
-        return new Target(vertx.createHttpClient(options), endpoint.getHost(), port, ssl,
+        HttpClient client = vertx.createHttpClient(options);
+        // a connection's failure (reset, garbage, a stray answer) fails its call, which is answered 502; Vert.x would
+        // also log each at ERROR
+        client.connectionHandler(connection -> connection.exceptionHandler(e -> LOG.debug("upstream connection: {}", e.toString())));
+        return new Target(client, endpoint.getHost(), port, ssl,
                 path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
     }
 
