@@ -60,10 +60,17 @@ final class StreamedAnswer implements Closeable {
                         out.reset();
                     }
                 });
+                long timer = stall[0];
                 out.drainHandler(v -> {
-                    vertx.cancelTimer(stall[0]);
+                    vertx.cancelTimer(timer);
                     rest.resume();
                 });
+                // the upstream's events may run on another event loop than the caller's connection: if the queue
+                // drained before the handler was set, no drain event comes; look again
+                if (!out.writeQueueFull()) {
+                    vertx.cancelTimer(timer);
+                    rest.resume();
+                }
             }
         });
         rest.endHandler(v -> {

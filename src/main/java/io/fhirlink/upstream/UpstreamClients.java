@@ -45,6 +45,9 @@ public final class UpstreamClients {
                 .setKeepAliveTimeout(60)
                 .setPipelining(false)
                 .setTryUseCompression(false)
+                // a large answer arrives in pieces of at most this: Netty's 8 KB default made a 200 MB search
+                // 25,000 events, rewrites and writes to the caller
+                .setMaxChunkSize(64 * 1024)
                 .setMaxPoolSize(settings.maxInflightPerLink())
                 .setMaxWaitQueueSize(settings.maxInflightPerLink());
     }
