@@ -1,5 +1,6 @@
 package io.fhirlink.hardening;
 
+import static io.fhirlink.GatewayHarness.OTHER_TENANT;
 import static io.fhirlink.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,12 +42,16 @@ class SecondRoundTest {
     @BeforeAll
     static void start() throws Exception {
         harness = GatewayHarness.start(Map.of(
-                "FHIRLINK_CLIENT_IDLE_TIMEOUT_MS", "1500",
+                // long enough that the suite's own pooled connections are rarely closed under a request being sent
+                "FHIRLINK_CLIENT_IDLE_TIMEOUT_MS", "5000",
                 "FHIRLINK_UPSTREAM_DEADLINE_MS", "3000",
                 "FHIRLINK_BUFFERED_BODY_BUDGET_BYTES", Integer.toString(1024 * 1024)));
         faulty = new FaultyFhirServer();
         assertThat(harness.register("clinic").statusCode()).isEqualTo(201);
         assertThat(Hardening.register(harness, "faulty", faulty.baseUrl()).statusCode()).isEqualTo(201);
+        // another organization's link, on the same FHIR server as clinic
+        assertThat(harness.send("POST", "/FhirServers/aadfhirrecord", harness.token(OTHER_TENANT),
+                harness.registration("other-org")).statusCode()).isEqualTo(201);
         token = harness.token(TENANT);
     }
 
@@ -97,7 +102,7 @@ class SecondRoundTest {
             long started = System.nanoTime();
             boolean closed = false;
             try {
-                for (int i = 0; i < 20 && !closed; i++) {
+                for (int i = 0; i < 30 && !closed; i++) {
                     out.write(("X-Drip-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII)); // progress, but never a whole head
                     out.flush();
                     Thread.sleep(400);
@@ -108,7 +113,7 @@ class SecondRoundTest {
             socket.setSoTimeout(3000);
             closed |= readsToEnd(socket.getInputStream());
             assertThat(closed).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(9));
         }
     }
 
@@ -116,11 +121,11 @@ class SecondRoundTest {
     void anIdleKeptAliveConnection_isClosedAfterTheTimeout() throws Exception {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), harness.gateway().settings().httpPort())) {
             socket.getOutputStream().write(("GET /clinic/metadata HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout(10_000);
             long started = System.nanoTime();
 
             assertThat(readsToEnd(socket.getInputStream())).as("closed by the gateway").isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1000), Duration.ofSeconds(4));
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(4000), Duration.ofSeconds(8));
         }
     }
 
@@ -137,7 +142,7 @@ class SecondRoundTest {
     }
 
     @Test
-    void threeHundredDrippingCalls_leaveAnotherLinkAnsweringEveryCall() throws Exception {
+    void threeHundredDrippingCalls_leaveAnotherOrganizationsLinkAnsweringEveryCall() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> dripping = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             dripping.add(harness.http().sendAsync(java.net.http.HttpRequest.newBuilder(
@@ -146,8 +151,9 @@ class SecondRoundTest {
         }
         assertThat(Hardening.eventually(Duration.ofSeconds(10), () -> faulty.hits("/Patient/drip") >= 300)).isTrue();
 
+        String otherOrganization = harness.token(OTHER_TENANT);
         for (int i = 0; i < 20; i++) {
-            assertThat(harness.send("GET", "/clinic/Patient?_count=1", token, null).statusCode()).isEqualTo(200);
+            assertThat(harness.send("GET", "/other-org/Patient?_count=1", otherOrganization, null).statusCode()).isEqualTo(200);
         }
         for (CompletableFuture<HttpResponse<String>> call : dripping) {
             assertThat(call.get().statusCode()).isEqualTo(504);
