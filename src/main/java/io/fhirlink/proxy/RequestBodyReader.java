@@ -167,7 +167,8 @@ public final class RequestBodyReader {
                 "The request body is larger than the gateway accepts here (" + maxBytes + " bytes).");
     }
 
-    private static long declaredLength(String header) {
+    /** A Content-Length header's value, or -1 (absent, or not a number). */
+    static long declaredLength(String header) {
         if (header == null) {
             return -1;
         }

@@ -151,7 +151,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
         message.setBody(null);
         int wholeUpTo = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class).isCapabilityStatement()
                 ? CAPABILITY_BODY_BYTES : SMALL_BODY_BYTES;
-        long declared = declaredLength(response.getHeader("Content-Length"));
+        long declared = RequestBodyReader.declaredLength(response.getHeader("Content-Length"));
         if (declared >= 0 && declared <= wholeUpTo) {
             response.body().onComplete(read -> {
                 call.done();
@@ -194,16 +194,5 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
             }
         });
         response.resume();
-    }
-
-    private static long declaredLength(String header) {
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }
