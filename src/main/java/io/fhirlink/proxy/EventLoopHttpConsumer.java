@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLoopHttpConsumer.class);
+    /** Exchange property with the Vert.x context of the caller's request: upstream calls are made on it. */
+    static final String REQUEST_CONTEXT = "fhirlink.requestContext";
     private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection", "keep-alive");
 
     EventLoopHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor, List<Handler<RoutingContext>> handlers,
@@ -51,6 +53,7 @@ final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         Context requestContext = Vertx.currentContext();
         Exchange exchange = createExchange(false);
         exchange.setPattern(ExchangePattern.InOut);
+        exchange.setProperty(REQUEST_CONTEXT, requestContext);
         processHttpRequest(exchange, ctx).onComplete(populated -> {
             if (populated.failed()) {
                 abort(ctx, exchange, populated.cause());

@@ -5,6 +5,7 @@ import io.fhirlink.Settings;
 import io.fhirlink.registration.EndpointPolicy;
 import io.fhirlink.upstream.UpstreamClients;
 import io.fhirlink.upstream.UpstreamClients.Target;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -54,8 +55,23 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
         this.deadlineMs = settings.upstreamDeadlineMs();
     }
 
+    /**
+     * The call is made on the caller's request context, whatever thread the route resumed on (a token request's, a
+     * worker's, another event loop's): the upstream's answer then arrives on the event loop that writes to the
+     * caller, and a response's events cannot race the handlers set for them from another thread.
+     */
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
+        Context caller = exchange.getProperty(EventLoopHttpConsumer.REQUEST_CONTEXT, Context.class);
+        if (caller != null && Vertx.currentContext() != caller) {
+            caller.runOnContext(v -> forward(exchange, callback));
+        } else {
+            forward(exchange, callback);
+        }
+        return false;
+    }
+
+    private void forward(Exchange exchange, AsyncCallback callback) {
         Message message = exchange.getMessage();
         Target target = clients.targetFor(exchange.getProperty(Link.PROPERTY, Link.class));
         RequestOptions options = requestOptions(target,
@@ -81,7 +97,6 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
                         receive(sent.result(), call, exchange, callback);
                     }
                 });
-        return false;
     }
 
     private RequestOptions requestOptions(Target target, FhirRequest request, Message message) {
