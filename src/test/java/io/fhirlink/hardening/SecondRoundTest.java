@@ -5,6 +5,7 @@ import static io.fhirlink.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.LogCapture;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -205,6 +206,24 @@ class SecondRoundTest {
     @ValueSource(strings = {"/faulty/Patient/cut-headers", "/faulty/Patient/nul-header", "/faulty/Patient/bare-cr-header"})
     void brokenUpstreamHeaders_are502OperationOutcomes(String path) throws Exception {
         Hardening.assertOperationOutcome(harness.send("GET", path, token, null), 502, "transient");
+    }
+
+    @Test
+    void brokenUpstreamConnections_areAnswered_withoutAnErrorLinePerConnection() throws Exception {
+        LogCapture logs = new LogCapture();
+        logs.attach();
+        try {
+            for (String path : List.of("/faulty/Patient/cut-headers", "/faulty/Patient/nul-header", "/faulty/Patient/twice",
+                    "/faulty/Patient/reset-before-answer")) {
+                harness.send("GET", path, token, null);
+            }
+        } finally {
+            logs.detach();
+        }
+
+        // before: Vert.x logged each at ERROR (ConnectionBase, HttpClientRequestImpl), with the exception's text
+        assertThat(logs.lines()).noneMatch(l -> l.startsWith("io.vertx.core.net.impl.ConnectionBase")
+                || l.startsWith("io.vertx.core.http.impl.HttpClientRequestImpl") || l.startsWith("io.vertx.core.impl.ContextImpl"));
     }
 
     @Test
