@@ -29,8 +29,4 @@ public final class BodyBudget {
     void giveBack(long bytes) {
         held.addAndGet(-bytes);
     }
-
-    public long held() {
-        return held.get();
-    }
 }

@@ -49,10 +49,6 @@ public final class InflightLimits {
         });
     }
 
-    public int inflight() {
-        return total.get();
-    }
-
     private static GatewayException busy(String detail) {
         return new GatewayException(503, "transient", "Service unavailable", detail).withHeader("Retry-After", "1");
     }

@@ -85,10 +85,4 @@ public final class UpstreamClients {
     private void retire(HttpClient client) {
         vertx.setTimer(retireAfterMs, id -> client.close());
     }
-
-    /** Closes every client (the gateway stops). */
-    public void close() {
-        byName.values().forEach(e -> e.target().client().close());
-        byName.clear();
-    }
 }
