@@ -62,28 +62,37 @@ public final class RequestBodyReader {
             message.setBody(null);
             return DONE;
         }
-        CompletableFuture<Void> read = new CompletableFuture<>();
-        Buffer body = Buffer.buffer(declared > 0 ? (int) Math.min(declared, 1 << 20) : 1024);
-        long[] taken = {0};
+        // a declared length is taken from the budget at once and read into a buffer of that size (no regrowth
+        // copies of a large body); a chunked body takes its bytes as they come
+        long reserved = declared > 0 ? declared : 0;
+        if (reserved > 0 && !budget.take(reserved)) {
+            throw budgetSpent();
+        }
+        long[] taken = {reserved};
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
                 budget.giveBack(taken[0]);
             }
         });
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        Buffer body = Buffer.buffer(reserved > 0 ? (int) reserved : 1024);
         request.handler(chunk -> {
             if (read.isDone()) {
                 return;
             }
-            if (body.length() + (long) chunk.length() > maxBytes) {
+            long after = body.length() + (long) chunk.length();
+            if (after > maxBytes) {
                 read.completeExceptionally(tooLarge(maxBytes));
                 return;
             }
-            if (!budget.take(chunk.length())) {
-                read.completeExceptionally(budgetSpent());
-                return;
+            if (after > taken[0]) {
+                if (!budget.take(after - taken[0])) {
+                    read.completeExceptionally(budgetSpent());
+                    return;
+                }
+                taken[0] = after;
             }
-            taken[0] += chunk.length();
             body.appendBuffer(chunk);
         });
         request.exceptionHandler(read::completeExceptionally);
