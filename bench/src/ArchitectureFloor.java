@@ -1,9 +1,9 @@
-import io.fhirlink.GatewayHttpServers;
-import io.fhirlink.OutboundTls;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import io.fhirlink.proxy.EventLoopHttpEngine;
-import io.fhirlink.proxy.UpstreamConnections;
-import io.fhirlink.proxy.UpstreamHttpClient;
+import io.fhirlink.server.GatewayHttpServers;
+import io.fhirlink.upstream.OutboundTls;
+import io.fhirlink.upstream.UpstreamConnections;
+import io.fhirlink.upstream.UpstreamHttpClient;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -26,8 +26,8 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.support.AsyncProcessorHelper;
 import org.apache.camel.main.Main;
+import org.apache.camel.support.AsyncProcessorHelper;
 
 /**
  * What the architecture itself costs, without any of fhir-link's work: the floor under the gateway's figures.

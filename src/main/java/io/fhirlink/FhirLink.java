@@ -1,18 +1,22 @@
 package io.fhirlink;
 
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
+import io.fhirlink.config.BuiltInRoutes;
+import io.fhirlink.config.Settings;
+import io.fhirlink.links.Database;
 import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.ops.LinkHealth;
+import io.fhirlink.ops.Tracing;
 import io.fhirlink.ops.TrafficStats;
 import io.fhirlink.proxy.AnswerCompression;
 import io.fhirlink.proxy.BrowserCors;
-import java.time.Clock;
-import io.fhirlink.ops.Tracing;
 import io.fhirlink.proxy.RawPathGuard;
+import io.fhirlink.server.GatewayHttpServers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;

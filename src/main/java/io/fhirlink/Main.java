@@ -1,5 +1,8 @@
 package io.fhirlink;
 
+import io.fhirlink.config.ConfigurationException;
+import io.fhirlink.config.Settings;
+import io.fhirlink.failure.Throwables;
 import io.fhirlink.links.SecretReencryption;
 import java.net.BindException;
 import java.util.concurrent.CountDownLatch;

@@ -1,5 +1,6 @@
 package io.fhirlink;
 
+import io.fhirlink.config.Settings;
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.AzureFhirStandIn;
 import io.fhirlink.support.StandInVariables;

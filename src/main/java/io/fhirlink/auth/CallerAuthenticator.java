@@ -1,5 +1,7 @@
 package io.fhirlink.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.JWKSource;
@@ -11,12 +13,9 @@ import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import io.fhirlink.GatewayException;
-import io.fhirlink.Settings;
-import io.fhirlink.proxy.FhirRequest;
-import io.fhirlink.proxy.Workers;
+import io.fhirlink.config.Settings;
+import io.fhirlink.failure.GatewayException;
+import io.fhirlink.fhir.FhirRequest;
 import java.net.MalformedURLException;
 import java.text.ParseException;
 import java.time.Duration;
@@ -87,14 +86,14 @@ public final class CallerAuthenticator {
     }
 
     /**
-     * Route step for FHIR paths, on the event loop. The CapabilityStatement may be read anonymously, as FHIR servers
-     * allow; a token, when present, must still be valid, so the link's ownership can be checked. A token verified
+     * Route step for FHIR paths, on the event loop. A request {@link LinkAccess} lets through anonymously needs no
+     * token; a token, when present, must still be valid, so the link's ownership can be checked. A token verified
      * before is answered from memory; a new one is verified on a worker (its signing keys may have to be fetched).
      */
     public CompletionStage<Void> authenticateFhirCaller(Exchange exchange) {
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         String header = exchange.getMessage().getHeader("Authorization", String.class);
-        if (header == null && request.isCapabilityStatement()) {
+        if (header == null && LinkAccess.isAnonymous(request)) {
             return DONE;
         }
         Caller known = remembered(header);

@@ -8,8 +8,10 @@ import com.microsoft.aad.msal4j.ClientCredentialParameters;
 import com.microsoft.aad.msal4j.ConfidentialClientApplication;
 import com.microsoft.aad.msal4j.IAuthenticationResult;
 import com.microsoft.aad.msal4j.MsalServiceException;
-import io.fhirlink.Link;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
+import io.fhirlink.failure.AzureAdRefusal;
+import io.fhirlink.links.Link;
+import io.fhirlink.links.LinkScopedCache;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -25,7 +27,7 @@ import javax.net.ssl.SSLContext;
  * per application object and misses on non-443 authorities, so tokens are cached here: one entry per link
  * version, kept until shortly before the token expires, and concurrent misses share one token request.
  */
-public final class UpstreamTokens {
+public final class UpstreamTokens implements LinkScopedCache {
 
     public record AccessToken(String value, Instant expiresOn) {
         @Override
@@ -147,6 +149,7 @@ public final class UpstreamTokens {
     }
 
     /** Forget every token of a link by name (all versions), for changes announced by another replica. */
+    @Override
     public void forget(String displayName) {
         cache.synchronous().asMap().keySet().removeIf(k -> k.startsWith(displayName + "@"));
     }
@@ -207,6 +210,7 @@ public final class UpstreamTokens {
     }
 
     /** Forget every token (after missed change notifications nothing cached can be trusted). */
+    @Override
     public void forgetAll() {
         cache.synchronous().invalidateAll();
     }

@@ -1,7 +1,6 @@
 package io.fhirlink.links;
 
-import io.fhirlink.Throwables;
-import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.failure.Throwables;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,9 +1,7 @@
 package io.fhirlink.links;
 
-import io.fhirlink.Database;
-import io.fhirlink.SecretCipher;
-import io.fhirlink.SecretCipher.Sealed;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
+import io.fhirlink.links.SecretCipher.Sealed;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,8 +1,8 @@
 package io.fhirlink.ops;
 
-import io.fhirlink.Link;
-import io.fhirlink.auth.AzureAdRefusal;
 import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.failure.AzureAdRefusal;
+import io.fhirlink.links.Link;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

@@ -2,7 +2,7 @@ package io.fhirlink.ops;
 
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.fhirlink.auth.UpstreamTokens;
-import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.links.LinkDirectory;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;

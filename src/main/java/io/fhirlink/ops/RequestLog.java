@@ -1,8 +1,9 @@
 package io.fhirlink.ops;
 
-import io.fhirlink.Link;
 import io.fhirlink.auth.Caller;
-import io.fhirlink.proxy.FhirRequest;
+import io.fhirlink.config.ExchangeKeys;
+import io.fhirlink.fhir.FhirRequest;
+import io.fhirlink.links.Link;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
@@ -20,19 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestLog {
 
-    /** Exchange property with the request id, echoed back and sent upstream. */
-    public static final String REQUEST_ID = "fhirlink.requestId";
-    /** Exchange property with the upstream's status, when the request reached the FHIR server. */
-    public static final String UPSTREAM_STATUS = "fhirlink.upstreamStatus";
-    /** Exchange property with the OperationOutcome code of a failure the gateway answered itself. */
-    public static final String FAILURE = "fhirlink.failure";
-    /** Exchange property with that failure's detail, as the caller was told it (no secret, no stack trace). */
-    public static final String FAILURE_DETAIL = "fhirlink.failureDetail";
-    /**
-     * Exchange property: whether the upstream request carried the link's Azure token (the anonymous capability read
-     * does not). The proxy route's retry reads it as {@code ${exchangeProperty.tokenSent}}.
-     */
-    public static final String TOKEN_SENT = "tokenSent";
 
     private static final Logger ACCESS = LoggerFactory.getLogger("io.fhirlink.access");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
@@ -60,7 +48,7 @@ public final class RequestLog {
         if (requestId == null || !SAFE_REQUEST_ID.matcher(requestId).matches()) {
             requestId = newRequestId();
         }
-        exchange.setProperty(REQUEST_ID, requestId);
+        exchange.setProperty(ExchangeKeys.REQUEST_ID, requestId);
         // with tracing on, Camel has already replaced the caller's traceparent by its own span's, in the same trace
         TraceContext trace = TraceContext.fromHeaders(exchange.getMessage().getHeader("traceparent"),
                 exchange.getMessage().getHeader("tracestate"));
@@ -79,21 +67,21 @@ public final class RequestLog {
     private void finish(Exchange exchange, boolean fhir, String method, String rawUri, long nanos) {
         Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         int code = status == null ? (exchange.isFailed() ? 500 : 200) : status;
-        Integer upstream = exchange.getProperty(UPSTREAM_STATUS, Integer.class);
-        String failure = exchange.getProperty(FAILURE, String.class);
+        Integer upstream = exchange.getProperty(ExchangeKeys.UPSTREAM_STATUS, Integer.class);
+        String failure = exchange.getProperty(ExchangeKeys.FAILURE, String.class);
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         String linkName = link != null ? link.displayName() : request != null ? request.displayName() : "-";
         TraceContext trace = exchange.getProperty(TraceContext.PROPERTY, TraceContext.class);
         ACCESS.info("requestId={} traceId={} api={} link={} method={} path={} status={} upstream={} failure={} durationMs={} organization={}",
-                exchange.getProperty(REQUEST_ID), trace == null ? "-" : trace.traceId(), fhir ? "fhir" : "management", fhir ? linkName : "-", method,
+                exchange.getProperty(ExchangeKeys.REQUEST_ID), trace == null ? "-" : trace.traceId(), fhir ? "fhir" : "management", fhir ? linkName : "-", method,
                 pathWithoutValues(rawUri), code, upstream == null ? "-" : upstream, failure == null ? "-" : failure,
                 nanos / 1_000_000, caller == null ? "-" : caller.organization());
         if (fhir && link != null) {
             traffic.record(link.displayName(), code, failure, nanos);
-            health.exchangeCompleted(link, code, upstream, Boolean.TRUE.equals(exchange.getProperty(TOKEN_SENT, Boolean.class)),
-                    failure, exchange.getProperty(FAILURE_DETAIL, String.class));
+            health.exchangeCompleted(link, code, upstream, Boolean.TRUE.equals(exchange.getProperty(ExchangeKeys.TOKEN_SENT, Boolean.class)),
+                    failure, exchange.getProperty(ExchangeKeys.FAILURE_DETAIL, String.class));
         }
     }
 

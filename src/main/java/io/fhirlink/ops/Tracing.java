@@ -1,6 +1,6 @@
 package io.fhirlink.ops;
 
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;

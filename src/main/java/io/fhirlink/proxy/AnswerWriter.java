@@ -1,6 +1,6 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.ops.RequestLog;
+import io.fhirlink.config.ExchangeKeys;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +38,7 @@ public final class AnswerWriter {
         response.setChunked(true);
         return answer.pipeTo(response).thenAccept(complete -> {
             if (!complete) {
-                exchange.setProperty(RequestLog.FAILURE, "transient");
+                exchange.setProperty(ExchangeKeys.FAILURE, "transient");
             }
         });
     }

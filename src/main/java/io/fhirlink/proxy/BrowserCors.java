@@ -1,6 +1,6 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;

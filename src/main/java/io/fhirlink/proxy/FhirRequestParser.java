@@ -1,6 +1,7 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.GatewayException;
+import io.fhirlink.failure.GatewayException;
+import io.fhirlink.fhir.FhirRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

@@ -1,8 +1,8 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.GatewayException;
-import io.fhirlink.Link;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
+import io.fhirlink.failure.GatewayException;
+import io.fhirlink.links.Link;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,8 +1,8 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.GatewayException;
-import io.vertx.core.buffer.Buffer;
+import io.fhirlink.failure.GatewayException;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.WebServerRequest;
 import java.util.concurrent.CompletableFuture;

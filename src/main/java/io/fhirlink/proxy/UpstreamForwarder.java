@@ -1,10 +1,12 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.Link;
-import io.fhirlink.Settings;
-import io.fhirlink.registration.EndpointPolicy;
-import io.fhirlink.upstream.UpstreamClients;
+import io.fhirlink.config.Settings;
+import io.fhirlink.failure.PrivateAddressRefused;
+import io.fhirlink.fhir.FhirRequest;
+import io.fhirlink.links.Link;
+import io.fhirlink.upstream.EndpointPolicy;
 import io.fhirlink.upstream.UpstreamClients.Target;
+import io.fhirlink.upstream.UpstreamClients;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -151,7 +153,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
             // refused below
         }
         request.connection().close();
-        return Future.failedFuture(new UpstreamConnections.PrivateAddressRefused(target.host()));
+        return Future.failedFuture(new PrivateAddressRefused(target.host()));
     }
 
     private void receive(HttpClientResponse response, UpstreamCall call, Exchange exchange, AsyncCallback callback) {

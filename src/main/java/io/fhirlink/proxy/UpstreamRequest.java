@@ -1,9 +1,11 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.Link;
-import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.auth.LinkAccess;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
-import io.fhirlink.ops.RequestLog;
+import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.config.ExchangeKeys;
+import io.fhirlink.fhir.FhirRequest;
+import io.fhirlink.links.Link;
 import io.fhirlink.ops.TraceContext;
 import java.io.Closeable;
 import java.io.IOException;
@@ -32,7 +34,7 @@ public final class UpstreamRequest {
      * Exchange property: whether the request carried an Azure token (the capability read does not). The route's
      * retry reads it: {@code ${header.CamelHttpResponseCode} == 401 && ${exchangeProperty.tokenSent}}.
      */
-    private static final String TOKEN_SENT = RequestLog.TOKEN_SENT;
+    private static final String TOKEN_SENT = ExchangeKeys.TOKEN_SENT;
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
@@ -59,7 +61,7 @@ public final class UpstreamRequest {
             }
         });
         // the request id the access log uses (the caller's, or a new one): the FHIR server's logs can be joined
-        String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
+        String requestId = exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class);
         if (requestId != null) {
             forwarded.put("X-Request-Id", requestId);
         }
@@ -78,13 +80,12 @@ public final class UpstreamRequest {
     }
 
     /**
-     * Route step: the link's Azure token, from the cache or from one token request however many callers wait. The
-     * CapabilityStatement is anonymous on Azure: reading it needs no token, so it works even while the link's
-     * credentials are broken.
+     * Route step: the link's Azure token, from the cache or from one token request however many callers wait; none
+     * for the anonymous reads of {@link LinkAccess}.
      */
     public CompletionStage<Void> attachToken(Exchange exchange) {
         FhirRequest request = exchange.getProperty(FhirRequest.PROPERTY, FhirRequest.class);
-        if (request.isCapabilityStatement()) {
+        if (LinkAccess.isAnonymous(request)) {
             exchange.setProperty(TOKEN_SENT, false);
             return DONE;
         }

@@ -1,8 +1,8 @@
 package io.fhirlink.proxy;
 
-import io.fhirlink.Link;
-import io.fhirlink.PublicBaseUrl;
-import io.fhirlink.ops.RequestLog;
+import io.fhirlink.config.ExchangeKeys;
+import io.fhirlink.config.PublicBaseUrl;
+import io.fhirlink.links.Link;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +50,8 @@ public final class UpstreamResponse {
             }
         }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        exchange.setProperty(RequestLog.UPSTREAM_STATUS, status);
-        String requestId = exchange.getProperty(RequestLog.REQUEST_ID, String.class);
+        exchange.setProperty(ExchangeKeys.UPSTREAM_STATUS, status);
+        String requestId = exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class);
         if (requestId != null && message.getHeader("X-Request-Id") == null) {
             message.setHeader("X-Request-Id", requestId);
         }

@@ -1,7 +1,7 @@
 package io.fhirlink.upstream;
 
-import io.fhirlink.Link;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
+import io.fhirlink.links.Link;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import io.fhirlink.support.TestCertificates;
 import java.net.http.HttpResponse;
 import java.time.Instant;

@@ -69,7 +69,7 @@ class SecretsExposureTest {
                     """.formatted(harness.fhir.baseUrl(), ROTATED_SECRET)));
             keep(harness.send("GET", "/secretive/Patient", token, null));
             harness.aad.expireSecret("11111111-2222-3333-4444-555555555555");
-            harness.gateway().bean("linkDirectory", io.fhirlink.proxy.LinkDirectory.class).evict("secretive");
+            harness.gateway().bean("linkDirectory", io.fhirlink.links.LinkDirectory.class).evict("secretive");
             keep(harness.send("GET", "/secretive/Patient", token, null));
             keep(harness.register("doomed"));
             keep(harness.send("DELETE", "/FhirServers/aadfhirrecord/doomed", token, null));

@@ -6,7 +6,7 @@ import static io.fhirlink.hardening.Hardening.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.SecretCipher;
+import io.fhirlink.links.SecretCipher;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.sql.Connection;

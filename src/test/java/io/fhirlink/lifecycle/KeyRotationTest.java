@@ -4,8 +4,8 @@ import static io.fhirlink.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.SecretCipher;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
+import io.fhirlink.links.SecretCipher;
 import io.fhirlink.links.SecretReencryption;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -2,7 +2,7 @@ package io.fhirlink.lifecycle;
 
 import io.fhirlink.FhirLink;
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.net.URI;

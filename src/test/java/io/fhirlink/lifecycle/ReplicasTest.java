@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fhirlink.FhirLink;
 import io.fhirlink.GatewayHarness;
 import io.fhirlink.links.LinkChangeListener;
-import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.links.LinkDirectory;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpResponse;
 import java.sql.Connection;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

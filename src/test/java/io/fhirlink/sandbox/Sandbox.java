@@ -1,7 +1,7 @@
 package io.fhirlink.sandbox;
 
 import io.fhirlink.FhirLink;
-import io.fhirlink.Settings;
+import io.fhirlink.config.Settings;
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.AzureFhirStandIn;
 import io.fhirlink.support.StandInVariables;

@@ -1,9 +1,0 @@
-package io.fhirlink;
-
-/** Missing or contradictory configuration: start-up stops with this one line, which names the variable. */
-public final class ConfigurationException extends RuntimeException {
-
-    public ConfigurationException(String message) {
-        super(message, null, false, false);
-    }
-}

@@ -1,0 +1,58 @@
+package io.fhirlink.links;
+
+import java.sql.Timestamp;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+/** Maps {@code fhir_link} rows (as camel-sql returns them) to {@link Link}s, opening the sealed secret. */
+public final class LinkRows {
+
+    private final SecretCipher cipher;
+
+    public LinkRows(SecretCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    public Link toLink(Map<String, Object> row) {
+        String name = (String) row.get("display_name");
+        return new Link(
+                name,
+                (String) row.get("organization_id"),
+                (String) row.get("description"),
+                (String) row.get("fhir_server_endpoint"),
+                (String) row.get("tenant_id"),
+                (String) row.get("client_id"),
+                cipher.open(name, (String) row.get("secret_key_id"), (String) row.get("client_secret")),
+                (String) row.get("fhir_version"),
+                ((Number) row.get("version")).longValue(),
+                time(row.get("created_at")),
+                time(row.get("updated_at")));
+    }
+
+    /** A link for the management API: everything but the secret, which is not even decrypted. */
+    public Link toLinkWithoutSecret(Map<String, Object> row) {
+        return new Link(
+                (String) row.get("display_name"),
+                (String) row.get("organization_id"),
+                (String) row.get("description"),
+                (String) row.get("fhir_server_endpoint"),
+                (String) row.get("tenant_id"),
+                (String) row.get("client_id"),
+                null,
+                (String) row.get("fhir_version"),
+                ((Number) row.get("version")).longValue(),
+                time(row.get("created_at")),
+                time(row.get("updated_at")));
+    }
+
+    private static OffsetDateTime time(Object value) {
+        if (value instanceof OffsetDateTime odt) {
+            return odt;
+        }
+        if (value instanceof Timestamp ts) {
+            return ts.toInstant().atOffset(ZoneOffset.UTC);
+        }
+        return null;
+    }
+}
