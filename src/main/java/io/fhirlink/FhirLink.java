@@ -13,10 +13,15 @@ import io.fhirlink.proxy.RawPathGuard;
 import io.fhirlink.server.GatewayHttpServers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
@@ -120,10 +125,10 @@ public final class FhirLink implements AutoCloseable {
      */
     static Map<String, String> routeLocations(Settings settings) {
         String dir = settings.routesDir().toString();
-        java.util.Set<String> operatorFiles = new java.util.TreeSet<>();
-        try (var files = java.nio.file.Files.list(settings.routesDir())) {
+        Set<String> operatorFiles = new TreeSet<>();
+        try (var files = Files.list(settings.routesDir())) {
             files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".camel.yaml")).forEach(operatorFiles::add);
-        } catch (java.io.IOException noDirectory) {
+        } catch (IOException noDirectory) {
             // no operator routes
         }
         StringBuilder include = new StringBuilder();
@@ -134,7 +139,7 @@ public final class FhirLink implements AutoCloseable {
                 include.append("classpath:routes/").append(builtIn).append(',');
             }
         }
-        if (java.nio.file.Files.isDirectory(settings.routesDir())) {
+        if (Files.isDirectory(settings.routesDir())) {
             include.append("file:").append(dir).append("/*.camel.yaml");
         } else if (include.length() > 0) {
             include.setLength(include.length() - 1); // no operator directory: built-in routes only
@@ -175,7 +180,7 @@ public final class FhirLink implements AutoCloseable {
     /** Camel does not close a Vert.x it was given; the gateway made it, so the gateway closes it. */
     private static void closeQuietly(Vertx vertx) {
         try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LoggerFactory.getLogger(FhirLink.class).warn("Vert.x did not stop cleanly: {}", e.toString());
         }

@@ -83,10 +83,10 @@ public final class GatewayBeans implements CamelConfiguration {
         SecretCipher cipher = SecretCipher.fromSettings(settings);
         LinkRows rows = new LinkRows(cipher);
         PublicBaseUrl publicBaseUrl = new PublicBaseUrl(settings);
-        // link health (issue 14): fed by token requests and proxied calls, written off the event loops
+        // link health: fed by token requests and proxied calls, written off the event loops
         LinkStatusWriter statusWriter = new LinkStatusWriter(database.dataSource());
         LinkHealth linkHealth = new LinkHealth(clock, statusWriter);
-        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext(), linkHealth);
+        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext(), linkHealth, clock);
 
         Workers workers = new Workers(vertx);
         BodyBudget bodyBudget = new BodyBudget(settings.bufferedBodyBudgetBytes());
@@ -143,7 +143,7 @@ public final class GatewayBeans implements CamelConfiguration {
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database.dataSource()));
         addService(camel, new OperatorMBeans(jmxPrefix, linkDirectory, tokens, traffic));
 
-        // lifecycle (issue 5)
+        // link lifecycle: preconditions, the OpenAPI document, change notifications between replicas
         registry.bind("linkPreconditions", new LinkPreconditions());
         registry.bind("openApiDocument", new OpenApiDocument());
         LinkChangeListener linkChanges = new LinkChangeListener(database::openDedicatedConnection, linkDirectory,

@@ -3,8 +3,10 @@ package io.fhirlink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.support.AzureAdStandIn;
-import io.fhirlink.support.LargeBundleServer;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.GatewayProcess;
+import io.fhirlink.support.LargeBundleServer;
+import io.fhirlink.support.LinkBody;
 import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.io.InputStream;
@@ -173,9 +175,7 @@ class GatewayProcessIT {
     }
 
     private static HttpResponse<String> register(String name) throws IOException, InterruptedException {
-        String body = """
-                {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s", "tenantId": "%s"}
-                """.formatted(name, upstream.baseUrl(), GatewayHarness.CLIENT_ID, GatewayHarness.CLIENT_SECRET, TENANT);
+        String body = LinkBody.registration(name, upstream.baseUrl()).tenant(TENANT).json();
         return HTTP.send(request("/FhirServers/aadfhirrecord").POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
     }

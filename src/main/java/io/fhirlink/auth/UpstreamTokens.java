@@ -12,6 +12,7 @@ import io.fhirlink.config.Settings;
 import io.fhirlink.failure.AzureAdRefusal;
 import io.fhirlink.links.Link;
 import io.fhirlink.links.LinkScopedCache;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 
@@ -82,10 +84,11 @@ public final class UpstreamTokens implements LinkScopedCache {
     private final Outcomes outcomes;
 
     public UpstreamTokens(Settings settings, SSLContext tls) {
-        this(settings, tls, Outcomes.NONE);
+        this(settings, tls, Outcomes.NONE, Clock.systemUTC());
     }
 
-    public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes) {
+    /** {@code clock} decides when a cached token is due for renewal (tests move it instead of waiting). */
+    public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes, Clock clock) {
         this.outcomes = outcomes;
         this.authorityHost = settings.aadAuthorityHost().toString();
         this.microsoftAuthority = settings.aadAuthorityHost().getHost().endsWith("login.microsoftonline.com");
@@ -94,10 +97,11 @@ public final class UpstreamTokens implements LinkScopedCache {
         this.readTimeoutMs = Math.min(settings.upstreamResponseTimeoutMs(), 30_000);
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .expireAfter(new Expiry<String, AccessToken>() {
                     @Override
                     public long expireAfterCreate(String key, AccessToken token, long now) {
-                        Duration lifetime = Duration.between(Instant.now(), token.expiresOn());
+                        Duration lifetime = Duration.between(clock.instant(), token.expiresOn());
                         Duration margin = lifetime.compareTo(REFRESH_MARGIN.multipliedBy(2)) < 0
                                 ? lifetime.dividedBy(2) : REFRESH_MARGIN;
                         return Math.max(0, lifetime.minus(margin).toNanos());

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * The gateway's configuration, read from {@code FHIRLINK_*} environment variables; an operator's
@@ -159,7 +160,7 @@ public record Settings(
      * processor's delays, the sampler. Only consulted when OTEL_EXPORTER_OTLP_ENDPOINT is set.
      */
     private static Map<String, String> otelVariables(Map<String, String> variables) {
-        Map<String, String> otel = new java.util.TreeMap<>();
+        Map<String, String> otel = new TreeMap<>();
         variables.forEach((k, v) -> {
             if (k.startsWith("OTEL_") && v != null && !v.isBlank()) {
                 otel.put(k, v.trim());
@@ -281,7 +282,7 @@ public record Settings(
 
         String oneOf(String name, String defaultValue, String... allowed) {
             String v = value(name, defaultValue).toLowerCase();
-            if (java.util.Arrays.asList(allowed).contains(v)) {
+            if (Arrays.asList(allowed).contains(v)) {
                 return v;
             }
             throw new ConfigurationException(name + " must be one of " + String.join(", ", allowed) + ", got: " + v);

@@ -14,6 +14,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 
 /**
  * Turns whatever stopped an exchange into the answer the contract promises: RFC 9457 problem+json on the
@@ -82,7 +83,7 @@ public final class FailureResponses {
                     : new GatewayException(502, "transient", "Bad gateway",
                             "Azure AD could not be reached for a token for the linked FHIR server; try again shortly.");
         }
-        if (find(caught, SQLException.class) != null || find(caught, org.springframework.dao.DataAccessException.class) != null) {
+        if (find(caught, SQLException.class) != null || find(caught, DataAccessException.class) != null) {
             LOG.warn("{} request failed: database unavailable: {}", api, oneLine(caught));
             return new GatewayException(503, "transient", "Service unavailable",
                     "The link store is unavailable right now; try again shortly.").withHeader("Retry-After", "5");

@@ -5,6 +5,7 @@ import static io.fhirlink.failure.Throwables.find;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.HttpHostConnectException;
@@ -21,7 +22,7 @@ public final class UpstreamFailures {
     /** Connected, then no answer in time (not a connect timeout, which is unreachability). */
     public static boolean isResponseTimeout(Throwable t) {
         // the proxy's Vert.x client reports its response timeout and the deadline as a TimeoutException
-        return find(t, java.util.concurrent.TimeoutException.class) != null
+        return find(t, TimeoutException.class) != null
                 || find(t, SocketTimeoutException.class) != null && find(t, ConnectTimeoutException.class) == null
                         && find(t, io.netty.channel.ConnectTimeoutException.class) == null;
     }

@@ -17,7 +17,9 @@ import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -148,7 +150,7 @@ public final class Database implements AutoCloseable {
         } catch (NumberFormatException e) {
             return; // not a pid file we understand: let PostgreSQL judge it
         }
-        java.util.Optional<ProcessHandle> leftover = ProcessHandle.of(pid)
+        Optional<ProcessHandle> leftover = ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
         if (leftover.isEmpty()) {
@@ -157,7 +159,7 @@ public final class Database implements AutoCloseable {
         LOG.warn("stopping the embedded PostgreSQL (pid {}) left running by a gateway that did not stop cleanly", pid);
         leftover.get().destroy();
         try {
-            leftover.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            leftover.get().onExit().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IOException("the leftover embedded PostgreSQL (pid " + pid + ") did not stop; stop it and retry");
         }

@@ -2,6 +2,7 @@ package io.fhirlink.links;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.fhirlink.failure.GatewayException;
 import io.fhirlink.fhir.FhirRequest;
@@ -43,7 +44,7 @@ public final class LinkDirectory {
         this.dependent = dependent;
         this.links = Caffeine.newBuilder()
                 .maximumSize(100_000)
-                .expireAfter(new com.github.benmanes.caffeine.cache.Expiry<String, Optional<Link>>() {
+                .expireAfter(new Expiry<String, Optional<Link>>() {
                     @Override
                     public long expireAfterCreate(String name, Optional<Link> link, long now) {
                         return (link.isPresent() ? ttl : Duration.ofSeconds(Math.min(5, ttl.toSeconds()))).toNanos();

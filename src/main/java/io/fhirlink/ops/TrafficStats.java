@@ -5,12 +5,14 @@ import io.micrometer.core.instrument.Timer;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.StandardMBean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,7 +151,7 @@ public final class TrafficStats {
             return failure().map(LinkStatus.Failure::advice).orElse(null);
         }
 
-        private java.util.Optional<LinkStatus.Failure> failure() {
+        private Optional<LinkStatus.Failure> failure() {
             return health.current(link).map(LinkStatus::lastFailure);
         }
 
@@ -210,7 +212,7 @@ public final class TrafficStats {
     private LinkTraffic register(String link) {
         LinkTraffic traffic = new LinkTraffic(link, health);
         try {
-            jmx.registerMBean(new javax.management.StandardMBean(traffic, LinkTrafficMBean.class), name(link));
+            jmx.registerMBean(new StandardMBean(traffic, LinkTrafficMBean.class), name(link));
         } catch (JMException e) {
             LOG.warn("link traffic of '{}' is not visible over JMX: {}", link, e.getMessage());
         }

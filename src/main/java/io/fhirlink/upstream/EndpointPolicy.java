@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Which FHIR servers a link may point at: {@code https} only, a host matching {@code FHIRLINK_ALLOWED_FHIR_HOSTS}
@@ -55,10 +56,10 @@ public final class EndpointPolicy {
         return Optional.empty();
     }
 
-    private static final java.util.regex.Pattern CANONICAL_IPV4 = java.util.regex.Pattern.compile(
+    private static final Pattern CANONICAL_IPV4 = Pattern.compile(
             "(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     /** Looks like a number to some resolver: only digits, dots and hex, and its last label is not alphabetic. */
-    private static final java.util.regex.Pattern NUMERIC_HOST = java.util.regex.Pattern.compile(
+    private static final Pattern NUMERIC_HOST = Pattern.compile(
             "(?:(?:0x[0-9a-f]*|\\d+)\\.?)+");
 
     static boolean isAmbiguousIpv4(String host) {

@@ -4,6 +4,7 @@ import io.fhirlink.config.ConfigurationException;
 import io.fhirlink.config.Settings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -32,7 +34,7 @@ public final class OutboundTls {
     private OutboundTls(X509TrustManager trustManager) throws GeneralSecurityException {
         this.trustManager = trustManager;
         this.sslContext = SSLContext.getInstance("TLS");
-        sslContext.init(null, new javax.net.ssl.TrustManager[] {trustManager}, null);
+        sslContext.init(null, new TrustManager[] {trustManager}, null);
     }
 
     public static OutboundTls fromSettings(Settings settings) {
@@ -65,7 +67,7 @@ public final class OutboundTls {
 
     private static List<Certificate> readExtra(Path file, String password) throws GeneralSecurityException, IOException {
         byte[] bytes = Files.readAllBytes(file);
-        if (new String(bytes, 0, Math.min(bytes.length, 64), java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN")) {
+        if (new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII).contains("-----BEGIN")) {
             try (InputStream in = Files.newInputStream(file)) {
                 List<Certificate> certificates = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
                 if (certificates.isEmpty()) {

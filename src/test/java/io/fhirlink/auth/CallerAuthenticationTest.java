@@ -1,21 +1,20 @@
 package io.fhirlink.auth;
 
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.config.Settings;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.TestCertificates;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The management API admits only callers with a valid Azure AD bearer token: right signature (published key),
@@ -26,19 +25,8 @@ class CallerAuthenticationTest {
 
     private static final String COLLECTION = "/FhirServers/aadfhirrecord";
 
-    private static GatewayHarness h;
-
-    @BeforeAll
-    static void start() throws Exception {
-        h = GatewayHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass();
 
     @Test
     void validToken_isAccepted() throws Exception {

@@ -1,18 +1,20 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
 import static io.fhirlink.hardening.Hardening.assertOperationOutcome;
 import static io.fhirlink.hardening.Hardening.assertProblem;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.MovableClock;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Azure AD goes away. Tokens the gateway already holds keep links working; once they run out, callers get a 502
@@ -22,20 +24,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60)
 class AzureAdOutageTest {
 
-    private static GatewayHarness harness;
+    private static final MovableClock CLOCK = new MovableClock();
+
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of(), CLOCK);
     private static String token;
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start(Map.of());
         assertThat(harness.register("steady").statusCode()).isEqualTo(201);
         assertThat(harness.register("shortlived").statusCode()).isEqualTo(201);
         token = harness.token(TENANT);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @AfterEach
@@ -60,12 +59,11 @@ class AzureAdOutageTest {
     void azureAdDown_afterTheTokenRunsOut_is502NamingAzureAd_andRecoversWhenItIsBack() throws Exception {
         // A 6 s token is kept for 3 s (half its lifetime); msal4j's own cache ignores tokens under 300 s.
         harness.aad.setTokenLifetimeSeconds(6);
-        long fetchedAt = System.nanoTime();
         assertThat(harness.send("GET", "/shortlived/Patient", token, null).statusCode()).isEqualTo(200);
         harness.aad.setAvailable(false);
         assertThat(harness.send("GET", "/shortlived/Patient", token, null).statusCode()).as("still cached").isEqualTo(200);
 
-        Thread.sleep(Math.max(0, 3_500 - (System.nanoTime() - fetchedAt) / 1_000_000));
+        CLOCK.advance(Duration.ofMillis(3_500)); // the gateway's clock: its cached token is now due for renewal
         HttpResponse<String> expired = harness.send("GET", "/shortlived/Patient", token, null);
 
         assertOperationOutcome(expired, 502, "transient");

@@ -1,10 +1,11 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
 import static io.fhirlink.hardening.Hardening.assertProblem;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.RawHttp;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,11 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,23 +33,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputCorpusTest {
 
     static final String PUBLIC_BASE = "https://gateway.example.org";
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of(
+                "FHIRLINK_PUBLIC_BASE_URL", PUBLIC_BASE,
+                "FHIRLINK_PROXY_MAX_BODY_BYTES", Integer.toString(1024 * 1024)));
     private static String token;
     private static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start(Map.of(
-                "FHIRLINK_PUBLIC_BASE_URL", PUBLIC_BASE,
-                "FHIRLINK_PROXY_MAX_BODY_BYTES", Integer.toString(1024 * 1024)));
         assertThat(harness.register("corpus").statusCode()).isEqualTo(201);
         token = harness.token(TENANT);
         port = harness.gateway().settings().httpPort();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @BeforeEach

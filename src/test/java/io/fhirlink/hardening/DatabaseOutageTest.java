@@ -1,23 +1,25 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
 import static io.fhirlink.hardening.Hardening.assertOperationOutcome;
 import static io.fhirlink.hardening.Hardening.assertProblem;
-import static io.fhirlink.hardening.Hardening.eventually;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
-import io.fhirlink.support.RelayedDatabase;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PostgreSQL becomes unreachable (the relay between gateway and database is cut, as in a network partition) and
@@ -27,21 +29,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90)
 class DatabaseOutageTest {
 
-    private static RelayedDatabase databaseLink;
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of()).onRelayedDatabase();
 
     @BeforeAll
     static void start() throws Exception {
-        databaseLink = RelayedDatabase.start();
-        harness = GatewayHarness.start(databaseLink.variables());
         assertThat(harness.register("cached").statusCode()).isEqualTo(201);
         assertThat(harness.register("removable").statusCode()).isEqualTo(201);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        harness.close();
-        databaseLink.close();
     }
 
     @Test
@@ -50,7 +48,7 @@ class DatabaseOutageTest {
         assertThat(harness.send("GET", "/cached/Patient", token, null).statusCode()).isEqualTo(200); // now cached
         assertThat(ready()).isEqualTo(200);
 
-        databaseLink.cut();
+        harness.database().cut();
         try {
             // each of these waits out the pool's connection timeout: run them side by side
             CompletableFuture<HttpResponse<String>> register = async(() -> harness.register("while-down"));
@@ -58,14 +56,13 @@ class DatabaseOutageTest {
             CompletableFuture<HttpResponse<String>> one = async(() -> harness.send("GET", "/FhirServers/aadfhirrecord/cached", token, null));
             CompletableFuture<HttpResponse<String>> delete = async(() -> harness.send("DELETE", "/FhirServers/aadfhirrecord/removable", token, null));
             CompletableFuture<HttpResponse<String>> update = async(() -> harness.send("PUT", "/FhirServers/aadfhirrecord/cached", token,
-                    "{\"description\": \"changed while down\", \"fhirServerEndpoint\": \"" + harness.fhir.baseUrl() + "\", \"clientId\": \""
-                            + GatewayHarness.CLIENT_ID + "\", \"clientSecret\": \"" + GatewayHarness.CLIENT_SECRET + "\"}"));
+                    LinkBody.writerOf(harness.fhir.baseUrl()).description("changed while down").json()));
             CompletableFuture<HttpResponse<String>> uncached = async(() -> harness.send("GET", "/never-cached/Patient", token, null));
 
             for (int i = 0; i < 10; i++) {
                 assertThat(harness.send("GET", "/cached/Patient?_count=1", token, null).statusCode()).as("cached link").isEqualTo(200);
             }
-            assertThat(eventually(Duration.ofSeconds(20), () -> ready() == 503)).as("readiness DOWN").isTrue();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(ready()).as("readiness DOWN").isEqualTo(503));
             assertProblem(register.get(), 503);
             assertProblem(list.get(), 503);
             assertProblem(one.get(), 503);
@@ -74,10 +71,10 @@ class DatabaseOutageTest {
             assertThat(register.get().headers().firstValue("Retry-After")).isPresent();
             assertOperationOutcome(uncached.get(), 503, "transient");
         } finally {
-            databaseLink.open();
+            harness.database().open();
         }
 
-        assertThat(eventually(Duration.ofSeconds(30), () -> ready() == 200)).as("readiness UP again").isTrue();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ready()).as("readiness UP again").isEqualTo(200));
         assertThat(harness.register("after-outage").statusCode()).isEqualTo(201);
         assertThat(harness.send("GET", "/after-outage/Patient", token, null).statusCode()).isEqualTo(200);
         assertThat(harness.send("GET", "/FhirServers/aadfhirrecord", token, null).body())

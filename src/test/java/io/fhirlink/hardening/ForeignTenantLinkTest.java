@@ -1,23 +1,24 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.CLIENT_ID;
-import static io.fhirlink.GatewayHarness.CLIENT_SECRET;
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.CLIENT_ID;
+import static io.fhirlink.support.GatewayHarness.CLIENT_SECRET;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import java.net.http.HttpResponse;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 13 item 6: organization B must not link organization A's FHIR server by naming its own tenant. The FHIR
+ * Organization B must not link organization A's FHIR server by naming its own tenant. The FHIR
  * server advertises its tenant in its CapabilityStatement (oauth-uris token URL); a {@code tenantId} that differs is
  * refused with a 400 naming both, before Azure AD is asked, instead of relying on the FHIR server's token check.
  */
@@ -29,17 +30,12 @@ class ForeignTenantLinkTest {
     private static final String B_CLIENT_ID = "8d3e5a4c-7f6b-4c9d-9eaf-2a3b4c5d6e7f";
     private static final String B_SECRET = "tenant~b~secret";
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass();
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start();
         harness.aad.registerApp(OTHER_TENANT, B_CLIENT_ID, B_SECRET, true);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @BeforeEach
@@ -81,10 +77,7 @@ class ForeignTenantLinkTest {
     }
 
     private static String link(String name, String clientId, String secret, String tenantId) {
-        return """
-                {%s"fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s", "tenantId": "%s"}
-                """.formatted(name == null ? "" : "\"fhirDatabaseDisplayName\": \"" + name + "\", ",
-                harness.fhir.baseUrl(), clientId, secret, tenantId);
+        return LinkBody.writerOf(harness.fhir.baseUrl()).name(name).client(clientId, secret).tenant(tenantId).json();
     }
 
     /** One field error, on tenantId, that names the tenant sent and the tenant the server advertises. */

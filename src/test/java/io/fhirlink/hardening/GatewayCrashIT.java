@@ -2,9 +2,9 @@ package io.fhirlink.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.AzureFhirStandIn;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.GatewayProcess;
 import io.fhirlink.support.StandInVariables;
 import java.io.IOException;

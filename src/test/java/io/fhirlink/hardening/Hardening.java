@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 
 /** Small helpers the hardening tests share: link bodies, answer checks, waiting for a condition. */
@@ -20,9 +19,7 @@ final class Hardening {
     }
 
     static String registration(String name, String endpoint) {
-        return """
-                {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s", "tenantId": "%s"}
-                """.formatted(name, endpoint, GatewayHarness.CLIENT_ID, GatewayHarness.CLIENT_SECRET, GatewayHarness.TENANT);
+        return LinkBody.registration(name, endpoint).tenant(GatewayHarness.TENANT).json();
     }
 
     static HttpResponse<String> register(GatewayHarness harness, String name, String endpoint) throws IOException, InterruptedException {
@@ -60,17 +57,5 @@ final class Hardening {
 
     static PoolingHttpClientConnectionManager upstreamPool(GatewayHarness harness) {
         return harness.gateway().bean("upstreamConnections", PoolingHttpClientConnectionManager.class);
-    }
-
-    /** Waits until the condition holds or the time is up; returns whether it held. */
-    static boolean eventually(Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
     }
 }

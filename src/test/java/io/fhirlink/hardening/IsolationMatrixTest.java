@@ -1,24 +1,25 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
 import static io.fhirlink.hardening.Hardening.assertOperationOutcome;
 import static io.fhirlink.hardening.Hardening.assertProblem;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,7 +31,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 60)
 class IsolationMatrixTest {
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of());
     private static String tokenA;
     private static String tokenB;
     private static String patientId;
@@ -39,16 +41,10 @@ class IsolationMatrixTest {
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start(Map.of());
         assertThat(harness.register("alpha").statusCode()).isEqualTo(201);
         tokenA = harness.token(TENANT);
         tokenB = harness.token(OTHER_TENANT);
         patientId = harness.fhir.seedPatients(1, "AlphaOnly").get(0);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @BeforeEach
@@ -73,9 +69,8 @@ class IsolationMatrixTest {
             "PUT    | /FhirServers/aadfhirrecord/alpha | UPDATE",
     })
     void otherOrganization_managementOperationOnTheLink_is404LikeAnUnknownName(String method, String path, String body) throws Exception {
-        String payload = body == null ? null : """
-                {"description": "taken over", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "stolen"}
-                """.formatted(harness.fhir.baseUrl(), GatewayHarness.CLIENT_ID);
+        String payload = body == null ? null : LinkBody.writerOf(harness.fhir.baseUrl())
+                .client(GatewayHarness.CLIENT_ID, "stolen").description("taken over").json();
 
         HttpResponse<String> answer = harness.send(method, path, tokenB, payload);
         HttpResponse<String> unknown = harness.send(method, path.replace("alpha", "alpha-nowhere"), tokenB, payload);

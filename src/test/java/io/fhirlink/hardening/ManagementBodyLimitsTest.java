@@ -1,9 +1,9 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,15 +15,15 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue 13 item 1, management API side: no request body is read before the caller's token is checked, and a body
+ * The management API's side of the body limits: no request body is read before the caller's token is checked, and a body
  * over 64 KiB is refused while it is read (413, connection closed), so anonymous or oversized uploads cannot fill
  * the gateway's memory. The requests go over a raw socket and send less than they declare: a gateway that read the
  * body first would still be waiting for it when the socket gives up.
@@ -35,7 +35,8 @@ class ManagementBodyLimitsTest {
     private static final int OVER_64_KIB = 100 * 1024;
     private static final String PROBLEM_JSON = "application/problem+json";
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass();
     private static int port;
 
     /**
@@ -48,13 +49,7 @@ class ManagementBodyLimitsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start();
         port = harness.gateway().settings().httpPort();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -1,10 +1,11 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import io.fhirlink.support.LogCapture;
 import io.fhirlink.support.RecordedRequest;
 import java.net.http.HttpResponse;
@@ -64,9 +65,8 @@ class SecretsExposureTest {
             keep(harness.send("GET", "/secretive/Patient", null, null, "Authorization", "Basic " + java.util.Base64.getEncoder()
                     .encodeToString(("user:" + GatewayHarness.CLIENT_SECRET).getBytes())));
             keep(harness.send("GET", "/secretive/Patient/%2e%2e/x", token, null));
-            keep(harness.send("PUT", "/FhirServers/aadfhirrecord/secretive", token, """
-                    {"fhirServerEndpoint": "%s", "clientId": "11111111-2222-3333-4444-555555555555", "clientSecret": "%s"}
-                    """.formatted(harness.fhir.baseUrl(), ROTATED_SECRET)));
+            keep(harness.send("PUT", "/FhirServers/aadfhirrecord/secretive", token, LinkBody.writerOf(harness.fhir.baseUrl())
+                    .client("11111111-2222-3333-4444-555555555555", ROTATED_SECRET).json()));
             keep(harness.send("GET", "/secretive/Patient", token, null));
             harness.aad.expireSecret("11111111-2222-3333-4444-555555555555");
             harness.gateway().bean("linkDirectory", io.fhirlink.links.LinkDirectory.class).evict("secretive");

@@ -1,9 +1,11 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.FaultyFhirServer;
+import io.fhirlink.support.GatewayHarness;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One organization's FHIR server hangs while many of its calls are in flight; another organization's calls must not
@@ -28,14 +31,14 @@ class SlowLinkIsolationTest {
     /** More than Vert.x's default of 20 worker threads, fewer than the gateway's default pool. */
     private static final int HANGING_CALLS = 60;
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of());
     private static FaultyFhirServer hanging;
     private static FaultyFhirServer healthy;
     private static String token;
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start(Map.of());
         hanging = new FaultyFhirServer();
         healthy = new FaultyFhirServer();
         assertThat(Hardening.register(harness, "hanging", hanging.baseUrl()).statusCode()).isEqualTo(201);
@@ -47,7 +50,6 @@ class SlowLinkIsolationTest {
     static void stop() throws Exception {
         hanging.close();
         healthy.close();
-        harness.close();
     }
 
     @Test
@@ -59,8 +61,8 @@ class SlowLinkIsolationTest {
                 slow.add(CompletableFuture.supplyAsync(() -> send("/hanging/Patient/slow"), callers));
             }
             // With 20 workers only 20 calls get through until the first ones time out (3 s): 60 would take 6 s.
-            assertThat(Hardening.eventually(Duration.ofSeconds(5), () -> hanging.hits("/Patient/slow") == HANGING_CALLS))
-                    .as("calls the hanging server holds at once: %d", hanging.hits("/Patient/slow")).isTrue();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hanging.hits("/Patient/slow"))
+                    .as("calls the hanging server holds at once").isEqualTo(HANGING_CALLS));
 
             long started = System.nanoTime();
             HttpResponse<String> other = send("/healthy/Patient/healthy");

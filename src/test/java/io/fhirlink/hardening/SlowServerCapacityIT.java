@@ -1,10 +1,11 @@
 package io.fhirlink.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.support.AzureAdStandIn;
 import io.fhirlink.support.AzureFhirStandIn;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.GatewayProcess;
 import io.fhirlink.support.SlowFhirServer;
 import io.fhirlink.support.StandInVariables;
@@ -101,8 +102,8 @@ class SlowServerCapacityIT {
                     waiting.add(get(http, "/slow/Patient/p" + waiting.size()).map(r -> r.statusCode()));
                 }
                 int expected = step * 200;
-                assertThat(Hardening.eventually(Duration.ofSeconds(20), () -> slow.holding() >= expected))
-                        .as("calls waiting on the slow server: %d of %d", slow.holding(), expected).isTrue();
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(slow.holding())
+                        .as("calls waiting on the slow server").isGreaterThanOrEqualTo(expected));
             }
             System.out.printf("capacity: %d calls in flight after %d ms%n", WAITING_CALLS, (System.nanoTime() - sent) / 1_000_000);
 
@@ -121,8 +122,8 @@ class SlowServerCapacityIT {
                 beyond.add(get(http, "/slow/Patient/extra" + i));
             }
             // the refusals come at once, while every admitted call still waits
-            assertThat(Hardening.eventually(Duration.ofSeconds(10),
-                    () -> beyond.stream().filter(Future::isComplete).count() >= 50)).isTrue();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(beyond.stream().filter(Future::isComplete).count())
+                    .as("calls beyond the bound answered").isGreaterThanOrEqualTo(50));
             long refused = beyond.stream().filter(Future::isComplete).filter(f -> f.result().statusCode() == 503).count();
             long refusedWithRetryAfter = beyond.stream().filter(Future::isComplete)
                     .filter(f -> f.result().statusCode() == 503 && f.result().getHeader("Retry-After") != null).count();

@@ -1,11 +1,11 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.support.AzureFhirStandIn;
+import io.fhirlink.support.GatewayHarness;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;

@@ -1,24 +1,25 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
 import static io.fhirlink.hardening.Hardening.assertOperationOutcome;
 import static io.fhirlink.hardening.Hardening.assertProblem;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.links.SecretCipher;
+import io.fhirlink.support.GatewayHarness;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.Base64;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -32,24 +33,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 60)
 class SsrfTest {
 
-    private static final byte[] KEY = new byte[32];
-    private static GatewayHarness harness;
-    private static String token;
-
-    @BeforeAll
-    static void start() throws Exception {
-        new java.security.SecureRandom().nextBytes(KEY);
-        harness = GatewayHarness.start(Map.of(
+    private static final byte[] KEY = randomKey();
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of(
                 "FHIRLINK_ALLOW_PRIVATE_ADDRESSES", "false",
                 "FHIRLINK_ALLOWED_FHIR_HOSTS", "*",
                 "FHIRLINK_UPSTREAM_CONNECT_TIMEOUT_MS", "1000",
                 "FHIRLINK_SECRET_KEY", Base64.getEncoder().encodeToString(KEY)));
-        token = harness.token(TENANT);
-    }
+    private static String token;
 
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
+    @BeforeAll
+    static void start() throws Exception {
+        token = harness.token(TENANT);
     }
 
     @BeforeEach
@@ -113,5 +108,11 @@ class SsrfTest {
             insert.setString(7, sealed.keyId());
             insert.executeUpdate();
         }
+    }
+
+    private static byte[] randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
     }
 }

@@ -1,13 +1,14 @@
 package io.fhirlink.hardening;
 
-import static io.fhirlink.GatewayHarness.TENANT;
 import static io.fhirlink.hardening.Hardening.assertOperationOutcome;
-import static io.fhirlink.hardening.Hardening.eventually;
 import static io.fhirlink.hardening.Hardening.upstreamPool;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.FaultyFhirServer;
+import io.fhirlink.support.GatewayHarness;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,14 +31,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 60)
 class UpstreamFaultsTest {
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of());
     private static FaultyFhirServer faulty;
     private static FaultyFhirServer refusing;
     private static String token;
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start(Map.of());
         faulty = new FaultyFhirServer();
         refusing = new FaultyFhirServer();
         assertThat(Hardening.register(harness, "faulty", faulty.baseUrl()).statusCode()).isEqualTo(201);
@@ -48,7 +50,6 @@ class UpstreamFaultsTest {
     @AfterAll
     static void stop() throws Exception {
         faulty.close();
-        harness.close();
     }
 
     @AfterEach
@@ -56,8 +57,8 @@ class UpstreamFaultsTest {
         HttpResponse<String> healthy = harness.send("GET", "/faulty/Patient/healthy", token, null);
         assertThat(healthy.statusCode()).isEqualTo(200);
         assertThat(healthy.body()).contains("\"family\":\"Intact\"");
-        assertThat(eventually(Duration.ofSeconds(5), () -> upstreamPool(harness).getTotalStats().getLeased() == 0))
-                .as("upstream connections still leased: %s", upstreamPool(harness).getTotalStats()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(upstreamPool(harness).getTotalStats().getLeased())
+                .as("upstream connections still leased: %s", upstreamPool(harness).getTotalStats()).isZero());
     }
 
     @ParameterizedTest(name = "{0} → {1} {2}")

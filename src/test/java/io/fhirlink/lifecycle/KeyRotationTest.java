@@ -1,12 +1,12 @@
 package io.fhirlink.lifecycle;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.config.Settings;
 import io.fhirlink.links.SecretCipher;
 import io.fhirlink.links.SecretReencryption;
+import io.fhirlink.support.GatewayHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
@@ -16,12 +16,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rotation of FHIRLINK_SECRET_KEY as the README describes it: a link sealed under key 1; the gateway restarted
@@ -38,11 +38,11 @@ class KeyRotationTest {
 
     /** The harness reads this map on every (re)start, so changing it and restarting is an operator's rollout. */
     private static final Map<String, String> environment = new HashMap<>(Map.of("FHIRLINK_SECRET_KEY", KEY_1));
-    private static GatewayHarness h;
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass(environment);
 
     @BeforeAll
     static void linkUnderKey1ThenAddKey2() throws Exception {
-        h = GatewayHarness.start(environment);
         h.fhir.seedPatients(1, "Rotation");
         HttpResponse<String> created = h.register("sealed-with-key-1");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -50,13 +50,6 @@ class KeyRotationTest {
 
         environment.put("FHIRLINK_SECRET_KEY", KEY_2 + "," + KEY_1);
         h.restartGateway();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
     }
 
     @Test

@@ -1,16 +1,18 @@
 package io.fhirlink.lifecycle;
 
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fhirlink.FhirLink;
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.ops.LinkStatusWriter;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import io.fhirlink.support.LogCapture;
 import io.fhirlink.support.MovableClock;
 import java.lang.management.ManagementFactory;
@@ -34,9 +36,10 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 14 items 1-3 end to end: a link's status follows what really happens to its credentials and role in Azure
+ * Link health end to end: a link's status follows what really happens to its credentials and role in Azure
  * AD (stand-in), is stored once per change (never per call) and reads the same on a second replica; the secret's
  * end date shows in the view and the metrics and is warned about once a day; a re-probe answers as registration does.
  * The gateway's clock is movable: days (and the re-probe interval) pass without waiting.
@@ -49,30 +52,25 @@ class LinkHealthTest {
     private static final MovableClock CLOCK = new MovableClock();
     private static final LogCapture LOGS = new LogCapture();
 
-    private static GatewayHarness a;
+    private static final String KEY = Replicas.newSecretKey();
+
+    @RegisterExtension
+    static final GatewayHarness a = GatewayHarness.forClass(Map.of("FHIRLINK_SECRET_KEY", KEY, "FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", "15000"), CLOCK);
     private static FhirLink b;
 
     @BeforeAll
     static void startTwoReplicas() throws Exception {
-        String key = Replicas.newSecretKey();
         // the FHIR stand-in's first search takes seconds while HAPI warms up: the first probe must not time out
-        a = GatewayHarness.start(Map.of("FHIRLINK_SECRET_KEY", key, "FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", "15000"), CLOCK);
         a.fhir.seedPatients(1, "Health");
-        b = Replicas.startReplica(a, key);
+        b = Replicas.startReplica(a, KEY);
         LOGS.attach();
     }
 
     @AfterAll
     static void stop() throws Exception {
         LOGS.detach();
-        try {
-            if (b != null) {
-                b.close();
-            }
-        } finally {
-            if (a != null) {
-                a.close();
-            }
+        if (b != null) {
+            b.close();
         }
     }
 
@@ -98,7 +96,7 @@ class LinkHealthTest {
         assertThat(statusOn(b, "health-secret")).isEqualTo(rejected);
 
         HttpResponse<String> put = a.send("PUT", COLLECTION + "/health-secret", a.token(TENANT),
-                LinkBodies.update(a.fhir.baseUrl(), clientId, "new~secret.2", "rotated"));
+                LinkBody.writerOf(a.fhir.baseUrl()).client(clientId, "new~secret.2").description("rotated").json());
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         assertThat(JSON.readTree(put.body()).path("status").path("state").asText()).isEqualTo("ok");
         assertThat(statusOn(b, "health-secret").path("state").asText()).isEqualTo("ok");
@@ -233,10 +231,7 @@ class LinkHealthTest {
     }
 
     private static String registration(String name, String clientId, String secret, LocalDate expiresOn) {
-        return """
-                {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s"%s}
-                """.formatted(name, a.fhir.baseUrl(), clientId, secret,
-                expiresOn == null ? "" : ", \"clientSecretExpiresOn\": \"" + expiresOn + "\"");
+        return LinkBody.registration(name, a.fhir.baseUrl()).client(clientId, secret).secretExpiresOn(expiresOn).json();
     }
 
     /** The gateway's cached Azure token for the link runs out, as it does within the hour. */
@@ -307,11 +302,7 @@ class LinkHealthTest {
     }
 
     /** Waits up to five seconds for a status written off the proxy's path. */
-    private static void eventually(Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!condition.call()) {
-            assertThat(System.nanoTime()).as("condition not met within 5 s").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    private static void eventually(Callable<Boolean> condition) {
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(condition);
     }
 }

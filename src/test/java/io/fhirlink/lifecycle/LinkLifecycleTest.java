@@ -1,20 +1,21 @@
 package io.fhirlink.lifecycle;
 
-import static io.fhirlink.GatewayHarness.CLIENT_ID;
-import static io.fhirlink.GatewayHarness.CLIENT_SECRET;
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.CLIENT_ID;
+import static io.fhirlink.support.GatewayHarness.CLIENT_SECRET;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * GET (list, one), PUT and DELETE of /FhirServers/aadfhirrecord end to end on one gateway: ownership (404 across
@@ -29,20 +30,13 @@ class LinkLifecycleTest {
     private static final String SECOND_SECRET = "second~rotating.secret_2";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static GatewayHarness h;
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass();
 
     @BeforeAll
     static void start() throws Exception {
-        h = GatewayHarness.start();
         h.aad.registerApp(TENANT, ROTATING_CLIENT_ID, FIRST_SECRET, true);
         h.fhir.seedPatients(1, "Lifecycle");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
     }
 
     // ---------------------------------------------------------------- GET
@@ -86,7 +80,7 @@ class LinkLifecycleTest {
         registered("put-ok");
 
         HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-ok", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "renamed description"));
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("renamed description").json());
 
         assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
         JsonNode link = json(updated);
@@ -100,7 +94,7 @@ class LinkLifecycleTest {
         registered("put-no-secret");
 
         HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-no-secret", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "x"));
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("x").json());
 
         assertThat(updated.statusCode()).isEqualTo(200);
         assertThat(updated.body()).doesNotContain(CLIENT_SECRET).doesNotContain("\"clientSecret\"");
@@ -111,7 +105,7 @@ class LinkLifecycleTest {
         registered("put-foreign");
 
         HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-foreign", h.token(OTHER_TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "taken over"));
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("taken over").json());
 
         assertThat(updated.statusCode()).as(updated.body()).isEqualTo(404);
         assertThat(json(h.send("GET", COLLECTION + "/put-foreign", h.token(TENANT), null)).path("version").asLong())
@@ -121,7 +115,7 @@ class LinkLifecycleTest {
     @Test
     void update_answers404ForAnUnknownLink() throws Exception {
         HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-never-registered", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "x"));
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("x").json());
 
         assertThat(updated.statusCode()).as(updated.body()).isEqualTo(404);
     }
@@ -141,11 +135,11 @@ class LinkLifecycleTest {
     void update_withStaleIfMatchAnswers412AndChangesNothing() throws Exception {
         registered("put-stale");
         HttpResponse<String> first = h.send("PUT", COLLECTION + "/put-stale", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "first admin"), "If-Match", "W/\"1\"");
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("first admin").json(), "If-Match", "W/\"1\"");
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
 
         HttpResponse<String> second = h.send("PUT", COLLECTION + "/put-stale", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "second admin"), "If-Match", "W/\"1\"");
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("second admin").json(), "If-Match", "W/\"1\"");
 
         assertThat(second.statusCode()).as(second.body()).isEqualTo(412);
         assertThat(second.headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -159,7 +153,7 @@ class LinkLifecycleTest {
         String etag = h.send("GET", COLLECTION + "/put-current", h.token(TENANT), null).headers().firstValue("ETag").orElseThrow();
 
         HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-current", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "conditional"), "If-Match", etag);
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("conditional").json(), "If-Match", etag);
 
         assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
     }
@@ -169,7 +163,7 @@ class LinkLifecycleTest {
         registered("put-bad-secret");
 
         HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-bad-secret", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, "wrong~secret", "should not stick"));
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, "wrong~secret").description("should not stick").json());
 
         assertThat(updated.statusCode()).as(updated.body()).isEqualTo(400);
         assertThat(json(updated).path("detail").asText()).contains("Azure AD refused");
@@ -182,14 +176,14 @@ class LinkLifecycleTest {
     @Test
     void update_rotatesTheSecretTheProxyUsesAtOnce() throws Exception {
         HttpResponse<String> created = h.send("POST", COLLECTION, h.token(TENANT),
-                LinkBodies.registration("put-rotation", h.fhir.baseUrl(), ROTATING_CLIENT_ID, FIRST_SECRET));
+                LinkBody.registration("put-rotation", h.fhir.baseUrl()).client(ROTATING_CLIENT_ID, FIRST_SECRET).json());
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         assertThat(h.send("GET", "/put-rotation/Patient", h.token(TENANT), null).statusCode()).isEqualTo(200);
         // Azure AD: a new secret replaces the old one, which is refused from now on
         h.aad.registerApp(TENANT, ROTATING_CLIENT_ID, SECOND_SECRET, true);
 
         HttpResponse<String> rotated = h.send("PUT", COLLECTION + "/put-rotation", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), ROTATING_CLIENT_ID, SECOND_SECRET, "rotated"));
+                LinkBody.writerOf(h.fhir.baseUrl()).client(ROTATING_CLIENT_ID, SECOND_SECRET).description("rotated").json());
         assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
         long probeRequests = secretUses(SECOND_SECRET);
         HttpResponse<String> proxied = h.send("GET", "/put-rotation/Patient", h.token(TENANT), null);
@@ -215,7 +209,7 @@ class LinkLifecycleTest {
     void delete_withStaleIfMatchAnswers412AndKeepsTheLink() throws Exception {
         registered("delete-stale");
         assertThat(h.send("PUT", COLLECTION + "/delete-stale", h.token(TENANT),
-                LinkBodies.update(h.fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET, "moved on")).statusCode()).isEqualTo(200);
+                LinkBody.writerOf(h.fhir.baseUrl()).client(CLIENT_ID, CLIENT_SECRET).description("moved on").json()).statusCode()).isEqualTo(200);
 
         HttpResponse<String> deleted = h.send("DELETE", COLLECTION + "/delete-stale", h.token(TENANT), null, "If-Match", "W/\"1\"");
 

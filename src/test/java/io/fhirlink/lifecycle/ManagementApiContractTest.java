@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import java.net.http.HttpResponse;
 import java.util.Iterator;
 import java.util.Locale;
@@ -12,9 +12,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.camel.Route;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The OpenAPI document the gateway serves is kept true: every documented operation (method and path) is a running
@@ -25,19 +24,8 @@ class ManagementApiContractTest {
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static GatewayHarness h;
-
-    @BeforeAll
-    static void start() throws Exception {
-        h = GatewayHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass();
 
     @Test
     void openApi_isServedAsAnOpenApi3Document() throws Exception {

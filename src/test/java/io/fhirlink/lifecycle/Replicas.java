@@ -1,8 +1,8 @@
 package io.fhirlink.lifecycle;
 
 import io.fhirlink.FhirLink;
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.config.Settings;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.net.URI;

@@ -1,12 +1,14 @@
 package io.fhirlink.lifecycle;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fhirlink.FhirLink;
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.links.LinkChangeListener;
 import io.fhirlink.links.LinkDirectory;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two replicas on one PostgreSQL: A (the harness, on its embedded database) and B (FHIRLINK_DB_URL pointing at it,
@@ -35,17 +38,18 @@ class ReplicasTest {
     private static final String NEW_SECRET = "replica~new.secret_2";
     private static final Duration PROPAGATION_BOUND = Duration.ofSeconds(1);
 
-    private static GatewayHarness a;
+    private static final String KEY = Replicas.newSecretKey();
+
+    @RegisterExtension
+    static final GatewayHarness a = GatewayHarness.forClass(Map.of("FHIRLINK_SECRET_KEY", KEY));
     private static FhirLink b;
     private static EmbeddedPostgres restartedDatabase;
 
     @BeforeAll
     static void startTwoReplicas() throws Exception {
-        String key = Replicas.newSecretKey();
-        a = GatewayHarness.start(Map.of("FHIRLINK_SECRET_KEY", key));
         a.aad.registerApp(TENANT, ROTATING_CLIENT_ID, OLD_SECRET, true);
         a.fhir.seedPatients(1, "Replica");
-        b = Replicas.startReplica(a, key);
+        b = Replicas.startReplica(a, KEY);
     }
 
     @AfterAll
@@ -56,9 +60,7 @@ class ReplicasTest {
             }
         } finally {
             try {
-                if (a != null) {
-                    a.close();
-                }
+                a.close(); // before the database it runs on
             } finally {
                 if (restartedDatabase != null) {
                     restartedDatabase.close();
@@ -70,12 +72,12 @@ class ReplicasTest {
     @Test
     @Order(1)
     void secretRotationOnA_isUsedByBWithinOneSecond() throws Exception {
-        created(LinkBodies.registration("replica-rotation", a.fhir.baseUrl(), ROTATING_CLIENT_ID, OLD_SECRET));
+        created(LinkBody.registration("replica-rotation", a.fhir.baseUrl()).client(ROTATING_CLIENT_ID, OLD_SECRET).json());
         warmOnB("replica-rotation");
         a.aad.registerApp(TENANT, ROTATING_CLIENT_ID, NEW_SECRET, true);
 
         HttpResponse<String> rotated = a.send("PUT", COLLECTION + "/replica-rotation", a.token(TENANT),
-                LinkBodies.update(a.fhir.baseUrl(), ROTATING_CLIENT_ID, NEW_SECRET, "rotated on A"));
+                LinkBody.writerOf(a.fhir.baseUrl()).client(ROTATING_CLIENT_ID, NEW_SECRET).description("rotated on A").json());
         assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
         long changed = System.nanoTime();
         long newSecretUses = secretUses(NEW_SECRET); // A's probe
@@ -223,23 +225,14 @@ class ReplicasTest {
     }
 
     /** Polls the condition until it holds (at most 10 s); the time from {@code since} to the first success. */
-    private static Duration until(BooleanSupplier condition, long since) throws InterruptedException {
-        long deadline = since + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return Duration.ofNanos(System.nanoTime() - since);
-            }
-            Thread.sleep(10);
-        }
-        return Duration.ofSeconds(10);
+    private static Duration until(BooleanSupplier condition, long since) {
+        await().atMost(Duration.ofNanos(since + Duration.ofSeconds(10).toNanos() - System.nanoTime()))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
+        return Duration.ofNanos(System.nanoTime() - since);
     }
 
-    private static void waitFor(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting until " + what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    private static void waitFor(BooleanSupplier condition, Duration limit, String what) {
+        await().alias(what).atMost(limit).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
     }
 
     private static LinkDirectory directory(FhirLink gateway) {

@@ -1,18 +1,18 @@
 package io.fhirlink.management;
 
-import static io.fhirlink.GatewayHarness.CLIENT_ID;
-import static io.fhirlink.GatewayHarness.CLIENT_SECRET;
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.READER_CLIENT_ID;
-import static io.fhirlink.GatewayHarness.READER_SECRET;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.CLIENT_ID;
+import static io.fhirlink.support.GatewayHarness.CLIENT_SECRET;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.READER_CLIENT_ID;
+import static io.fhirlink.support.GatewayHarness.READER_SECRET;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.TestCertificates;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,15 +33,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * POST/GET/DELETE /FhirServers/aadfhirrecord end to end: a real gateway on its embedded PostgreSQL between the
- * Azure AD and Azure FHIR stand-ins, over HTTP, as issue 2's acceptance lines describe.
+ * Azure AD and Azure FHIR stand-ins, over HTTP.
  */
 class RegistrationTest {
 
@@ -54,21 +54,14 @@ class RegistrationTest {
     private static final String EXPIRED_SECRET = "expired~secret~value";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static GatewayHarness h;
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass();
 
     @BeforeAll
     static void start() throws Exception {
-        h = GatewayHarness.start();
         h.aad.registerApp(OTHER_TENANT, FOREIGN_CLIENT_ID, FOREIGN_SECRET, true);
         h.aad.registerApp(TENANT, EXPIRED_CLIENT_ID, EXPIRED_SECRET, true);
         h.aad.expireSecret(EXPIRED_CLIENT_ID);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
     }
 
     // ---------------------------------------------------------------- success

@@ -1,39 +1,32 @@
 package io.fhirlink.management;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.config.ConfigurationException;
 import io.fhirlink.config.Settings;
 import io.fhirlink.links.Database;
+import io.fhirlink.support.GatewayHarness;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Links live in PostgreSQL under FHIRLINK_DATA_DIR, so a restarted gateway still knows and serves them. */
 class RestartTest {
 
     private static final String NAME = "survives-restart";
-    private static GatewayHarness h;
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass();
 
     @BeforeAll
     static void registerThenRestart() throws Exception {
-        h = GatewayHarness.start();
         h.fhir.seedPatients(1, "Restart");
         HttpResponse<String> created = h.register(NAME);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         h.restartGateway();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
     }
 
     @Test

@@ -1,19 +1,20 @@
 package io.fhirlink.management;
 
-import static io.fhirlink.GatewayHarness.CLIENT_ID;
-import static io.fhirlink.GatewayHarness.CLIENT_SECRET;
-import static io.fhirlink.GatewayHarness.READER_CLIENT_ID;
-import static io.fhirlink.GatewayHarness.READER_SECRET;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.CLIENT_ID;
+import static io.fhirlink.support.GatewayHarness.CLIENT_SECRET;
+import static io.fhirlink.support.GatewayHarness.READER_CLIENT_ID;
+import static io.fhirlink.support.GatewayHarness.READER_SECRET;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LinkBody;
 import io.fhirlink.support.LogCapture;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Captures every log line the JVM writes while links are registered (successfully and not, wrong secrets
@@ -24,13 +25,13 @@ class SecretsNotLoggedTest {
 
     private static final String WRONG_SECRET = "Wr0ng~secret.that-must_not~leak";
 
-    private static GatewayHarness h;
+    @RegisterExtension
+    static final GatewayHarness h = GatewayHarness.forClass();
     private static final LogCapture logs = new LogCapture();
     private static final List<String> callerTokens = new ArrayList<>();
 
     @BeforeAll
     static void registerAndProxyWhileCapturing() throws Exception {
-        h = GatewayHarness.start();
         logs.attach();
         try {
             String token = h.token(TENANT);
@@ -61,13 +62,6 @@ class SecretsNotLoggedTest {
             h.send("GET", "/logged-link/Patient", forged, null);
         } finally {
             logs.detach();
-        }
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (h != null) {
-            h.close();
         }
     }
 
@@ -112,8 +106,6 @@ class SecretsNotLoggedTest {
     }
 
     private static String registrationWith(String name, String clientId, String secret) {
-        return """
-                {"fhirDatabaseDisplayName": "%s", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s"}
-                """.formatted(name, h.fhir.baseUrl(), clientId, secret);
+        return LinkBody.registration(name, h.fhir.baseUrl()).client(clientId, secret).json();
     }
 }

@@ -3,8 +3,8 @@ package io.fhirlink.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.config.Settings;
+import io.fhirlink.support.GatewayHarness;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

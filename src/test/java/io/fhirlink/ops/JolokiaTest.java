@@ -1,11 +1,12 @@
 package io.fhirlink.ops;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,9 +15,9 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.function.LongPredicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Jolokia on the management port as Hawtio uses it, with HTTP alone: Camel's route statistics and fhir-link's own
@@ -29,7 +30,11 @@ class JolokiaTest {
     private static final String PASSWORD = "jolokia~pass:word";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of(
+                "FHIRLINK_JOLOKIA_ENABLED", "true",
+                "FHIRLINK_JOLOKIA_USER", USER,
+                "FHIRLINK_JOLOKIA_PASSWORD", PASSWORD));
     private static String token;
     private static String proxyRoute;
     private static String linkTraffic;
@@ -37,10 +42,6 @@ class JolokiaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start(Map.of(
-                "FHIRLINK_JOLOKIA_ENABLED", "true",
-                "FHIRLINK_JOLOKIA_USER", USER,
-                "FHIRLINK_JOLOKIA_PASSWORD", PASSWORD));
         assertThat(harness.register("clinic").statusCode()).isEqualTo(201);
         token = harness.token(TENANT);
         assertThat(harness.send("GET", "/clinic/Patient", token, null).statusCode()).isEqualTo(200);
@@ -52,11 +53,6 @@ class JolokiaTest {
         String fhirlink = "io.fhirlink:port=" + harness.gateway().settings().httpPort();
         linkTraffic = onlyName(jolokia(search(fhirlink + ",type=LinkTraffic,name=\"clinic\"")));
         linkCache = onlyName(jolokia(search(fhirlink + ",type=LinkCache")));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @Test
@@ -155,14 +151,9 @@ class JolokiaTest {
     }
 
     /** Polls until the value satisfies the condition (5 s at most) and returns the last value read. */
-    private static long readEventually(String mbean, String attribute, LongPredicate condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        long value = read(mbean, attribute);
-        while (!condition.test(value) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            value = read(mbean, attribute);
-        }
-        return value;
+    private static long readEventually(String mbean, String attribute, LongPredicate condition) {
+        return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> read(mbean, attribute), condition::test);
     }
 
     private static String readRequest(String mbean, String attribute) throws Exception {

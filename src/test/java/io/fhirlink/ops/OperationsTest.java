@@ -1,17 +1,20 @@
 package io.fhirlink.ops;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.LogCapture;
-import io.fhirlink.support.RelayedDatabase;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.rmi.registry.LocateRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.MBeanServerConnection;
@@ -24,6 +27,7 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What operators rely on: MBeans over a real JMX connection, readiness that follows the database, Prometheus
@@ -32,16 +36,14 @@ import org.junit.jupiter.api.Test;
  */
 class OperationsTest {
 
-    private static RelayedDatabase databaseLink;
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of()).onRelayedDatabase();
     private static JMXConnectorServer jmxServer;
     private static JMXConnector jmx;
     private static final LogCapture logs = new LogCapture();
 
     @BeforeAll
     static void start() throws Exception {
-        databaseLink = RelayedDatabase.start();
-        harness = GatewayHarness.start(databaseLink.variables());
         logs.attach();
         assertThat(harness.register("ops").statusCode()).isEqualTo(201);
 
@@ -58,8 +60,6 @@ class OperationsTest {
         logs.detach();
         jmx.close();
         jmxServer.stop();
-        harness.close();
-        databaseLink.close();
     }
 
     @Test
@@ -99,34 +99,30 @@ class OperationsTest {
     void metrics_countExactlyTheProxiedRequests() throws Exception {
         String token = harness.token(TENANT);
         harness.send("GET", "/ops/Patient", token, null);
-        Thread.sleep(300); // let that request's count land before taking the baseline
-        double before = proxiedOk();
+        double before = settled(OperationsTest::proxiedOk); // that request's count has landed
 
         for (int i = 0; i < 12; i++) {
             harness.send("GET", "/ops/Patient?_count=1", token, null);
         }
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (proxiedOk() - before < 12.0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(200); // a late extra count would show now
-        assertThat(proxiedOk() - before).isEqualTo(12.0);
+        // counted once the answer has been written; then no late extra count may follow
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxiedOk() - before >= 12.0);
+        assertThat(settled(OperationsTest::proxiedOk) - before).isEqualTo(12.0);
     }
 
     @Test
     void readiness_goesDownWithTheDatabaseAndBackUpWithoutRestart() throws Exception {
         assertThat(ready()).isEqualTo(200);
         assertThat(harness.send("GET", "/ops/Patient", harness.token(TENANT), null).statusCode()).isEqualTo(200);
-        databaseLink.cut();
+        harness.database().cut();
         try {
-            assertThat(waitFor(503)).isEqualTo(503);
+            awaitReadiness(503);
             // cached links keep working meanwhile
             assertThat(harness.send("GET", "/ops/Patient", harness.token(TENANT), null).statusCode()).isEqualTo(200);
         } finally {
-            databaseLink.open();
+            harness.database().open();
         }
-        assertThat(waitFor(200)).isEqualTo(200);
+        awaitReadiness(200);
         assertThat(harness.register("after-outage").statusCode()).isEqualTo(201);
     }
 
@@ -146,13 +142,21 @@ class OperationsTest {
                         "Smithereens", "Ottoline"));
     }
 
-    private static void awaitAttribute(MBeanServerConnection beans, ObjectName name, String attribute, long atLeast)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while ((Long) beans.getAttribute(name, attribute) < atLeast && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(200);
+    /** Until the counter reaches {@code atLeast} and then stays put (a late extra count would show). */
+    private static void awaitAttribute(MBeanServerConnection beans, ObjectName name, String attribute, long atLeast) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> (Long) beans.getAttribute(name, attribute) >= atLeast);
+        settled(() -> ((Long) beans.getAttribute(name, attribute)).doubleValue());
+    }
+
+    /** A counter's value once it has not moved for 300 ms: counts land a moment after the caller has its answer. */
+    private static double settled(Callable<Double> counter) {
+        AtomicReference<Double> last = new AtomicReference<>(Double.NaN);
+        await().pollInterval(Duration.ofMillis(50)).during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                .until(() -> {
+                    double now = counter.call();
+                    return now == last.getAndSet(now);
+                });
+        return last.get();
     }
 
     private static double proxiedOk() throws Exception {
@@ -170,13 +174,8 @@ class OperationsTest {
         return answer.statusCode();
     }
 
-    private static int waitFor(int status) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        int last = ready();
-        while (last != status && System.nanoTime() < deadline) {
-            Thread.sleep(250);
-            last = ready();
-        }
-        return last;
+    private static void awaitReadiness(int status) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> assertThat(ready()).as("readiness").isEqualTo(status));
     }
 }

@@ -1,18 +1,17 @@
 package io.fhirlink.ops;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.LogCapture;
-import io.fhirlink.support.RecordedRequest;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -53,16 +52,12 @@ class RouteDirectoryTest {
 
             Files.writeString(routes.resolve(Path.of(HOOK_FILE).getFileName()), readmeHookFile());
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            boolean seen = false;
-            while (!seen && System.nanoTime() < deadline) {
-                h.fhir.clearRequests();
-                h.send("GET", "/live/Patient", h.token(TENANT), null);
-                List<RecordedRequest> received = h.fhir.requests();
-                seen = received.stream().anyMatch(r -> "yes".equals(r.header(HEADER)));
-                Thread.sleep(300);
-            }
-            assertThat(seen).as("hook file took effect within 30 s").isTrue();
+            await().alias("hook file took effect").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> {
+                        h.fhir.clearRequests();
+                        h.send("GET", "/live/Patient", h.token(TENANT), null);
+                        return h.fhir.requests().stream().anyMatch(r -> "yes".equals(r.header(HEADER)));
+                    });
         }
     }
 

@@ -1,9 +1,10 @@
 package io.fhirlink.ops;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.LogCapture;
 import io.fhirlink.support.OtlpReceiver;
 import io.fhirlink.support.OtlpReceiver.ReceivedSpan;
@@ -20,6 +21,7 @@ import org.apache.camel.spi.CamelTracingService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * W3C trace context across the hop (caller → fhir-link → FHIR server) and, with OTEL_EXPORTER_OTLP_ENDPOINT, Camel's
@@ -33,12 +35,12 @@ class TracingTest {
     private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
 
     private static final LogCapture logs = new LogCapture();
-    private static GatewayHarness untraced;
+    @RegisterExtension
+    static final GatewayHarness untraced = GatewayHarness.forClass();
 
     @BeforeAll
     static void start() throws Exception {
         logs.attach();
-        untraced = GatewayHarness.start();
         assertThat(untraced.register("plain").statusCode()).isEqualTo(201);
     }
 
@@ -145,17 +147,9 @@ class TracingTest {
         return s -> routeId.equals(s.attribute(RouteSpans.ROUTE_ID)) && "EVENT_RECEIVED".equals(s.attribute("op"));
     }
 
-    private static ReceivedSpan awaitSpan(OtlpReceiver collector, String traceId, Predicate<ReceivedSpan> which)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<ReceivedSpan> span = collector.spansOf(traceId).stream().filter(which).findFirst();
-            if (span.isPresent()) {
-                return span.get();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("span not exported within 15 s; received: " + collector.spans());
+    private static ReceivedSpan awaitSpan(OtlpReceiver collector, String traceId, Predicate<ReceivedSpan> which) {
+        return await().alias("span of trace " + traceId + " exported").atMost(Duration.ofSeconds(15))
+                .until(() -> collector.spansOf(traceId).stream().filter(which).findFirst(), Optional::isPresent).get();
     }
 
     private static Matcher upstreamTraceparent(List<RecordedRequest> requests) {
@@ -167,16 +161,10 @@ class TracingTest {
         return m;
     }
 
-    private static String accessLine(String containing) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<String> line = logs.lines().stream()
-                    .filter(l -> l.startsWith("io.fhirlink.access") && l.contains(containing)).findFirst();
-            if (line.isPresent()) {
-                return line.get();
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no access line with " + containing);
+    private static String accessLine(String containing) {
+        return await().alias("access line with " + containing).atMost(Duration.ofSeconds(5))
+                .until(() -> logs.lines().stream()
+                        .filter(l -> l.startsWith("io.fhirlink.access") && l.contains(containing)).findFirst(),
+                        Optional::isPresent).get();
     }
 }

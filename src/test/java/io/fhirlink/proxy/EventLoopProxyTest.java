@@ -1,9 +1,10 @@
 package io.fhirlink.proxy;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.RecordedRequest;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -15,22 +16,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import org.apache.camel.api.management.ManagedCamelContext;
 import org.apache.camel.api.management.mbean.ManagedRouteMBean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The proxy route runs on the event loops: what operators and the FHIR server see of it stays true. */
 class EventLoopProxyTest {
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass();
     private static String token;
 
     @BeforeAll
     static void start() throws Exception {
-        harness = GatewayHarness.start();
         assertThat(harness.register("clinic").statusCode()).isEqualTo(201);
         token = harness.token(TENANT);
     }
@@ -38,11 +39,6 @@ class EventLoopProxyTest {
     @AfterEach
     void noDelay() {
         harness.fhir.setResponseDelay(Duration.ZERO);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @Test
@@ -70,9 +66,10 @@ class EventLoopProxyTest {
                         URI.create(harness.baseUrl() + "/clinic/Patient?_count=1")).header("Authorization", "Bearer " + token).build(),
                 HttpResponse.BodyHandlers.ofString());
 
-        assertThat(eventually(() -> route.getExchangesInflight() == 1)).as("in flight while the server waits").isTrue();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(route.getExchangesInflight())
+                .as("in flight while the server waits").isEqualTo(1));
         assertThat(waiting.get().statusCode()).isEqualTo(200);
-        assertThat(eventually(() -> route.getExchangesInflight() == 0)).isTrue();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(route.getExchangesInflight()).isZero());
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -116,16 +113,5 @@ class EventLoopProxyTest {
     private static ManagedRouteMBean proxyRoute() {
         return harness.gateway().camelContext().getCamelContextExtension().getContextPlugin(ManagedCamelContext.class)
                 .getManagedRoute("fhir-proxy");
-    }
-
-    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
     }
 }

@@ -1,13 +1,14 @@
 package io.fhirlink.proxy;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
-import io.fhirlink.GatewayHarness;
-import io.fhirlink.hardening.RawHttp;
 import io.fhirlink.support.AzureFhirStandIn;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.LargeBundleServer;
+import io.fhirlink.support.LinkBody;
+import io.fhirlink.support.RawHttp;
 import io.fhirlink.support.RecordedRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -24,11 +25,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What real FHIR clients (browser apps, HAPI, fhir-kit, curl) expect beyond the interactions themselves: CORS for
  * browsers, raw UTF-8 queries, the anonymous capabilities interaction, compressed answers and a CapabilityStatement
- * that describes the gateway's security (issue 11). Through a gateway with CORS configured and compression on (its
+ * that describes the gateway's security. Through a gateway with CORS configured and compression on (its
  * default level), against the Azure-like stand-in and, for deterministic and large bodies, the large-bundle server.
  */
 class FhirClientFidelityTest {
@@ -36,18 +38,16 @@ class FhirClientFidelityTest {
     private static final String APP = "https://app.example.org";
     /** The gateway's default FHIRLINK_CALLER_AUDIENCE, which the Azure AD stand-in's caller tokens carry. */
     private static final String AUDIENCE = "api://fhir-link";
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass(Map.of(
+                "FHIRLINK_CORS_ALLOWED_ORIGINS", APP + ", https://other-app.example.org"));
     private static LargeBundleServer large;
 
     @BeforeAll
     static void linkServers() throws Exception {
-        harness = GatewayHarness.start(Map.of(
-                "FHIRLINK_CORS_ALLOWED_ORIGINS", APP + ", https://other-app.example.org"));
         assertThat(harness.register("clinic").statusCode()).isEqualTo(201);
         large = LargeBundleServer.start();
-        String body = """
-                {"fhirDatabaseDisplayName": "large", "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s", "tenantId": "%s"}
-                """.formatted(large.baseUrl(), GatewayHarness.CLIENT_ID, GatewayHarness.CLIENT_SECRET, TENANT);
+        String body = LinkBody.registration("large", large.baseUrl()).tenant(TENANT).json();
         assertThat(harness.send("POST", "/FhirServers/aadfhirrecord", harness.token(TENANT), body).statusCode())
                 .isEqualTo(201);
     }
@@ -55,7 +55,6 @@ class FhirClientFidelityTest {
     @AfterAll
     static void stop() throws Exception {
         large.close();
-        harness.close();
     }
 
     @BeforeEach

@@ -1,12 +1,13 @@
 package io.fhirlink.proxy;
 
-import static io.fhirlink.GatewayHarness.OTHER_TENANT;
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.OTHER_TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.fhirlink.GatewayHarness;
 import io.fhirlink.links.LinkChangeListener;
 import io.fhirlink.support.AzureFhirStandIn;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.RecordedRequest;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,28 +17,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.apache.camel.api.management.ManagedCamelContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** What the proxy refuses, how it fails, and what it never lets through. */
 class ProxyGuardsTest {
 
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass();
     private static String token;
 
     @BeforeAll
     static void linkServer() throws Exception {
-        harness = GatewayHarness.start();
         assertThat(harness.register("ward").statusCode()).isEqualTo(201);
         token = harness.token(TENANT);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     // ---------------------------------------------------------------- identity and ownership
@@ -119,10 +115,7 @@ class ProxyGuardsTest {
         long notified = changes.notifications();
         assertThat(harness.register("cold-start").statusCode()).isEqualTo(201);
         // the registration's change notification drops the name's cached tokens: let it land before measuring
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (changes.notifications() == notified && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> changes.notifications() > notified);
         harness.aad.resetCounters();
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
         for (int i = 0; i < 200; i++) {

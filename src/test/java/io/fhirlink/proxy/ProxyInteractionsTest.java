@@ -1,6 +1,6 @@
 package io.fhirlink.proxy;
 
-import static io.fhirlink.GatewayHarness.TENANT;
+import static io.fhirlink.support.GatewayHarness.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,43 +12,38 @@ import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import io.fhirlink.GatewayHarness;
+import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.RecordedRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
-import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A stock FHIR client pointed at the gateway works as if it talked to the Azure FHIR server itself. */
 class ProxyInteractionsTest {
 
     private static final FhirContext FHIR = FhirContext.forR4();
-    private static GatewayHarness harness;
+    @RegisterExtension
+    static final GatewayHarness harness = GatewayHarness.forClass();
     private static IGenericClient client;
     private static String gatewayBase;
 
     @BeforeAll
     static void linkServer() throws Exception {
-        harness = GatewayHarness.start();
         assertThat(harness.register("clinic").statusCode()).isEqualTo(201);
         gatewayBase = harness.baseUrl() + "/clinic";
         FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
         client = FHIR.newRestfulGenericClient(gatewayBase);
         client.registerInterceptor(new BearerTokenAuthInterceptor(harness.token(TENANT)));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        harness.close();
     }
 
     @Test

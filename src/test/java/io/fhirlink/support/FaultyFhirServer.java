@@ -1,4 +1,4 @@
-package io.fhirlink.hardening;
+package io.fhirlink.support;
 
 import io.fhirlink.support.TestCertificates;
 import java.io.ByteArrayOutputStream;
@@ -21,20 +21,20 @@ import javax.net.ssl.SSLServerSocket;
  * paths: resets before answering, cuts a body after the headers, answers slowly, sends a garbage status line or
  * broken chunked framing. It counts the requests it received per path.
  */
-final class FaultyFhirServer implements AutoCloseable {
+public final class FaultyFhirServer implements AutoCloseable {
 
-    static final String CAPABILITY = """
+    public static final String CAPABILITY = """
             {"resourceType":"CapabilityStatement","status":"active","kind":"instance","fhirVersion":"4.0.1",
              "format":["json"],"rest":[{"mode":"server"}]}""";
-    static final String PATIENT = "{\"resourceType\":\"Patient\",\"id\":\"healthy\",\"name\":[{\"family\":\"Intact\"}]}";
-    static final String BUNDLE = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0}";
+    public static final String PATIENT = "{\"resourceType\":\"Patient\",\"id\":\"healthy\",\"name\":[{\"family\":\"Intact\"}]}";
+    public static final String BUNDLE = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0}";
 
     private final ServerSocket server;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final java.util.Set<Socket> accepted = ConcurrentHashMap.newKeySet();
 
-    FaultyFhirServer() throws IOException {
+    public FaultyFhirServer() throws IOException {
         server = TestCertificates.serverSslContext().getServerSocketFactory()
                 .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         ((SSLServerSocket) server).setNeedClientAuth(false);
@@ -43,17 +43,17 @@ final class FaultyFhirServer implements AutoCloseable {
         acceptor.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "https://127.0.0.1:" + server.getLocalPort();
     }
 
-    int hits(String path) {
+    public int hits(String path) {
         AtomicInteger n = hits.get(path);
         return n == null ? 0 : n.get();
     }
 
     /** Connections the gateway holds open to this server right now (idle keep-alive ones included). */
-    int openConnections() {
+    public int openConnections() {
         return openConnections.get();
     }
 

@@ -1,4 +1,4 @@
-package io.fhirlink.hardening;
+package io.fhirlink.support;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,9 +1,7 @@
-package io.fhirlink;
+package io.fhirlink.support;
 
+import io.fhirlink.FhirLink;
 import io.fhirlink.config.Settings;
-import io.fhirlink.support.AzureAdStandIn;
-import io.fhirlink.support.AzureFhirStandIn;
-import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,15 +10,23 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real gateway between real stand-ins: Azure AD (HTTPS token endpoint and caller JWKS), an Azure-like HAPI FHIR
  * server (HTTPS), and fhir-link itself on its embedded PostgreSQL, all on loopback sockets. Configured only
  * through the FHIRLINK_* variables, as an operator would.
+ *
+ * <p>A test class declares one as {@code @RegisterExtension static final GatewayHarness harness =
+ * GatewayHarness.forClass(...)}: it starts before the class's first {@code @BeforeAll} and stops after its last
+ * {@code @AfterAll}. {@link #start} gives one to close by hand (several gateways in one test).
  */
-public final class GatewayHarness implements AutoCloseable {
+public final class GatewayHarness implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
     public static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     public static final String OTHER_TENANT = "0a0b0c0d-1111-2222-3333-444455556666";
@@ -29,36 +35,80 @@ public final class GatewayHarness implements AutoCloseable {
     public static final String READER_CLIENT_ID = "7c2d4f3b-6e5a-4b8c-8d9e-1f2a3b4c5d6e";
     public static final String READER_SECRET = "reader~secret~value";
 
-    public final AzureAdStandIn aad;
-    public final AzureFhirStandIn fhir;
-    public final Path dataDir;
+    // set when started
+    public AzureAdStandIn aad;
+    public AzureFhirStandIn fhir;
+    public Path dataDir;
     private final Map<String, String> extraEnv;
-    private final java.time.Clock clock;
+    private final Clock clock;
+    private boolean behindRelay;
+    private RelayedDatabase database;
     private FhirLink gateway;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private GatewayHarness(Map<String, String> extraEnv, java.time.Clock clock) throws Exception {
+    private GatewayHarness(Map<String, String> extraEnv, Clock clock) {
         this.extraEnv = extraEnv;
         this.clock = clock;
-        this.aad = AzureAdStandIn.start();
-        aad.registerApp(TENANT, CLIENT_ID, CLIENT_SECRET, true);
-        aad.registerApp(TENANT, READER_CLIENT_ID, READER_SECRET, false);
-        this.fhir = AzureFhirStandIn.start(aad, TENANT);
-        this.dataDir = Files.createTempDirectory("fhirlink-test");
-        this.gateway = FhirLink.start(Settings.from(env()), clock);
+    }
+
+    /** A gateway for one test class, with these FHIRLINK_* variables on top of the stand-ins'. */
+    public static GatewayHarness forClass(Map<String, String> extraEnv) {
+        return new GatewayHarness(extraEnv, Clock.systemUTC());
+    }
+
+    public static GatewayHarness forClass() {
+        return forClass(Map.of());
+    }
+
+    /** A gateway for one test class on a clock the test moves (e.g. {@link MovableClock}). */
+    public static GatewayHarness forClass(Map<String, String> extraEnv, Clock clock) {
+        return new GatewayHarness(extraEnv, clock);
+    }
+
+    /**
+     * The gateway on an external PostgreSQL reached through a relay the test can cut ({@link #database()}), instead
+     * of its embedded default.
+     */
+    public GatewayHarness onRelayedDatabase() {
+        behindRelay = true;
+        return this;
+    }
+
+    public RelayedDatabase database() {
+        return database;
+    }
+
+    /** A gateway started now; the caller closes it. */
+    public static GatewayHarness start(Map<String, String> extraEnv) throws Exception {
+        GatewayHarness harness = forClass(extraEnv);
+        harness.startAll();
+        return harness;
     }
 
     public static GatewayHarness start() throws Exception {
-        return new GatewayHarness(Map.of(), java.time.Clock.systemUTC());
+        return start(Map.of());
     }
 
-    public static GatewayHarness start(Map<String, String> extraEnv) throws Exception {
-        return new GatewayHarness(extraEnv, java.time.Clock.systemUTC());
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        startAll();
     }
 
-    /** A gateway on a clock the test moves (e.g. {@link io.fhirlink.support.MovableClock}). */
-    public static GatewayHarness start(Map<String, String> extraEnv, java.time.Clock clock) throws Exception {
-        return new GatewayHarness(extraEnv, clock);
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private void startAll() throws Exception {
+        aad = AzureAdStandIn.start();
+        aad.registerApp(TENANT, CLIENT_ID, CLIENT_SECRET, true);
+        aad.registerApp(TENANT, READER_CLIENT_ID, READER_SECRET, false);
+        fhir = AzureFhirStandIn.start(aad, TENANT);
+        dataDir = Files.createTempDirectory("fhirlink-test");
+        if (behindRelay) {
+            database = RelayedDatabase.start();
+        }
+        gateway = FhirLink.start(Settings.from(env()), clock);
     }
 
     private Map<String, String> env() {
@@ -67,6 +117,9 @@ public final class GatewayHarness implements AutoCloseable {
         env.put("FHIRLINK_MANAGEMENT_PORT", Integer.toString(gateway == null ? freePort() : gateway.settings().managementPort()));
         env.put("FHIRLINK_DATA_DIR", dataDir.toString());
         env.put("FHIRLINK_UPSTREAM_RESPONSE_TIMEOUT_MS", "3000");
+        if (database != null) {
+            env.putAll(database.variables());
+        }
         env.putAll(extraEnv);
         return env;
     }
@@ -95,10 +148,7 @@ public final class GatewayHarness implements AutoCloseable {
 
     /** A registration body for the FHIR stand-in with the writer application. */
     public String registration(String name) {
-        return """
-                {"fhirDatabaseDisplayName": "%s", "description": "test link",
-                 "fhirServerEndpoint": "%s", "clientId": "%s", "clientSecret": "%s"}
-                """.formatted(name, fhir.baseUrl(), CLIENT_ID, CLIENT_SECRET);
+        return LinkBody.registration(name, fhir.baseUrl()).description("test link").json();
     }
 
     public HttpResponse<String> register(String name) throws Exception {
@@ -130,13 +180,19 @@ public final class GatewayHarness implements AutoCloseable {
         return http;
     }
 
+    /** Stops the gateway, then the stand-ins; again is a no-op. */
     @Override
     public void close() throws Exception {
-        try {
-            gateway.close();
+        try (AutoCloseable a = aad; AutoCloseable f = fhir; AutoCloseable g = gateway) {
+            // closed in reverse order: the gateway first
         } finally {
-            fhir.close();
-            aad.close();
+            if (database != null) {
+                database.close();
+            }
+            gateway = null;
+            fhir = null;
+            aad = null;
+            database = null;
         }
     }
 
