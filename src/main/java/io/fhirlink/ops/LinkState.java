@@ -14,8 +14,4 @@ public enum LinkState {
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
-
-    public static LinkState fromWireName(String name) {
-        return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
-    }
 }
