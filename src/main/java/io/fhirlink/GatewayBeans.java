@@ -18,6 +18,7 @@ import io.fhirlink.proxy.EventLoopHttpEngine;
 import io.fhirlink.proxy.InflightLimits;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.LinkDirectory;
+import io.fhirlink.proxy.ProxySteps;
 import io.fhirlink.proxy.RequestBodyReader;
 import io.fhirlink.proxy.UpstreamConnections;
 import io.fhirlink.proxy.UpstreamForwarder;
@@ -141,6 +142,9 @@ public final class GatewayBeans implements CamelConfiguration {
                 database::evictPooledConnections);
         registry.bind("linkChangeListener", linkChanges);
         addService(camel, linkChanges);
+
+        // the proxy route's steps as processors of the beans above (process: {ref: <bean>.<method>})
+        ProxySteps.bind(registry);
     }
 
     /** Started with the context, stopped with it. */
