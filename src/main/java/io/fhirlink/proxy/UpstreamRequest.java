@@ -126,8 +126,13 @@ public final class UpstreamRequest {
         Map<String, Object> forwarded = exchange.getProperty(FORWARDED_HEADERS, Map.class);
         message.getHeaders().clear();
         message.getHeaders().putAll(forwarded);
-        Object contentType = forwarded.entrySet().stream()
-                .filter(e -> e.getKey().equalsIgnoreCase("content-type")).map(Map.Entry::getValue).findFirst().orElse(null);
+        Object contentType = null;
+        for (Map.Entry<String, Object> header : forwarded.entrySet()) {
+            if (header.getKey().equalsIgnoreCase("content-type")) {
+                contentType = header.getValue();
+                break;
+            }
+        }
         if (contentType instanceof List<?> values) {
             // a repeated Content-Type is ambiguous; the first one is what most servers would read
             contentType = values.isEmpty() ? null : values.get(0);
