@@ -73,7 +73,10 @@ public final class UpstreamRequest {
             }
         }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
-        exchange.setProperty(REQUEST_BODY, message.getBody());
+        if (message.getBody() != null) {
+            // a read has none: one exchange property fewer (past a dozen, the exchange's property map grows)
+            exchange.setProperty(REQUEST_BODY, message.getBody());
+        }
         setHeaders(exchange);
     }
 
