@@ -34,13 +34,6 @@ public final class RequestBodyReader {
 
     /** Route step on the event loop (the proxy): the paused request becomes its body's bytes (or no body). */
     public CompletionStage<Void> readAsync(Exchange exchange) {
-        Message message = exchange.getMessage();
-        if (message.getBody() instanceof HttpServerRequest request && !declaresBody(request)) {
-            // neither a length nor a transfer coding: no body (RFC 9112 6.3), nothing to wait for; the proxy's consumer
-            // lets the request finish once the answer is written (afterAnswer)
-            message.setBody(null);
-            return DONE;
-        }
         return start(exchange);
     }
 
