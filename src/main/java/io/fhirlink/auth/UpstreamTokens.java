@@ -3,6 +3,7 @@ package io.fhirlink.auth;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.microsoft.aad.msal4j.ClientCredentialFactory;
 import com.microsoft.aad.msal4j.ClientCredentialParameters;
 import com.microsoft.aad.msal4j.ConfidentialClientApplication;
@@ -97,7 +98,7 @@ public final class UpstreamTokens implements LinkScopedCache {
         this.readTimeoutMs = Math.min(settings.upstreamResponseTimeoutMs(), 30_000);
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
-                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .ticker(ticker(clock))
                 .expireAfter(new Expiry<String, AccessToken>() {
                     @Override
                     public long expireAfterCreate(String key, AccessToken token, long now) {
@@ -119,6 +120,15 @@ public final class UpstreamTokens implements LinkScopedCache {
                 })
                 .recordStats()
                 .buildAsync();
+    }
+
+    /**
+     * The cache's time, from the gateway's clock, counted from now: nanoseconds since the epoch would not fit a long
+     * (Caffeine adds its ~220-year "never" to it for tokens still being requested).
+     */
+    private static Ticker ticker(Clock clock) {
+        long origin = clock.millis();
+        return () -> TimeUnit.MILLISECONDS.toNanos(clock.millis() - origin);
     }
 
     /**
