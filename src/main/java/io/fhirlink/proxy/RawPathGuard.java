@@ -13,7 +13,8 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  */
 public final class RawPathGuard implements Handler<RoutingContext> {
 
-    private static final String FHIR_BODY = "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
+    /** The 400 the guard answers: the same words as the parser's refusal, as an OperationOutcome. */
+    static final String FHIR_BODY = "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
             + "\"code\":\"invalid\",\"diagnostics\":\"" + PathSafety.REFUSED + "\"}]}";
 
     /** Puts the guard in front of every route of the public (not the management) server. */

@@ -9,8 +9,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Tag;
 
 /** The contract's variables and defaults, and one clear line naming the variable when one is wrong. */
+@Tag("unit")
 class SettingsTest {
 
     @Test

@@ -121,17 +121,6 @@ class LinkLifecycleTest {
     }
 
     @Test
-    void update_requiresTheClientSecret() throws Exception {
-        registered("put-needs-secret");
-
-        HttpResponse<String> updated = h.send("PUT", COLLECTION + "/put-needs-secret", h.token(TENANT),
-                "{\"fhirServerEndpoint\": \"" + h.fhir.baseUrl() + "\", \"clientId\": \"" + CLIENT_ID + "\"}");
-
-        assertThat(updated.statusCode()).isEqualTo(400);
-        assertThat(json(updated).path("errors").toString()).contains("clientSecret");
-    }
-
-    @Test
     void update_withStaleIfMatchAnswers412AndChangesNothing() throws Exception {
         registered("put-stale");
         HttpResponse<String> first = h.send("PUT", COLLECTION + "/put-stale", h.token(TENANT),

@@ -14,8 +14,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** {@code clientSecretExpiresOn} as the validator reads it, on a fixed clock (2027-03-10, 23:30 UTC). */
+@Tag("unit")
 class SecretExpiryDateTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

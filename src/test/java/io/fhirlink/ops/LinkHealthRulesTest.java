@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.ops.LinkHealth.Verdict;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** What a proxied call's completion says of its link's health ({@link LinkHealth#classify}), without Camel. */
+@Tag("unit")
 class LinkHealthRulesTest {
 
     @Test

@@ -217,8 +217,7 @@ class ProxyGuardsTest {
     // ---------------------------------------------------------------- refused paths
 
     @ParameterizedTest
-    @ValueSource(strings = {"/ward/$export", "/ward/Patient/$export", "/ward/Group/1/$export?_type=Patient",
-            "/ward/.well-known/smart-configuration"})
+    @ValueSource(strings = {"/ward/Patient/$export", "/ward/.well-known/smart-configuration"}) // the rest: FhirRequestParserTest
     void notSupportedThroughALink_is501(String path) throws Exception {
         harness.fhir.clearRequests();
 
@@ -230,9 +229,7 @@ class ProxyGuardsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/ward/../FhirServers/aadfhirrecord", "/ward/Patient/../../other/Patient",
-            "/ward/%2e%2e/other", "/ward/Patient/%2E%2E/%2e%2e/x", "/ward/Patient%2f..%2fx", "/ward//evil.example/x",
-            "/ward/Patient\\..\\x", "/ward/%252e%252e/x", "/ward/Patient/./1", "/ward/Patient%5c..%5cx"})
+    @ValueSource(strings = {"/ward/../FhirServers/aadfhirrecord", "/ward/%252e%252e/x"}) // the rest: FhirRequestParserTest
     void pathsLeavingTheLinkBase_are400AndNeverForwarded(String path) throws Exception {
         harness.fhir.clearRequests();
 

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("unit")
 class UrlRewriterTest {
 
     private static final String FROM = "https://ws-fhir.fhir.azurehealthcareapis.com";

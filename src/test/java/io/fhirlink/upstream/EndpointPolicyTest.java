@@ -2,7 +2,12 @@ package io.fhirlink.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fhirlink.config.Settings;
 import java.net.InetAddress;
+import java.net.URI;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -11,6 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * literals only, so nothing is resolved. Each special-purpose range of the IANA registries (RFC 6890 and its updates)
  * that is not globally reachable is listed with an address in it, and each has a public neighbour just outside it.
  */
+@Tag("unit")
 class EndpointPolicyTest {
 
     @ParameterizedTest(name = "{0} ({1})")
@@ -92,5 +98,54 @@ class EndpointPolicyTest {
             "2606:4700:4700::1111 | global unicast 2000::/3"})
     void isPublic_acceptsPublicNeighbour(String address, String range) throws Exception {
         assertThat(EndpointPolicy.isPublic(InetAddress.getByName(address))).as(range).isTrue();
+    }
+
+    // ---------------------------------------------------------------- the whole rule for a link endpoint
+
+    private static EndpointPolicy policy(String allowedHosts, boolean allowPrivate) {
+        return new EndpointPolicy(Settings.from(Map.of("FHIRLINK_ALLOWED_FHIR_HOSTS", allowedHosts,
+                "FHIRLINK_ALLOW_PRIVATE_ADDRESSES", Boolean.toString(allowPrivate))));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"ws-fhir.fhir.azurehealthcareapis.com", "myfhir.azurehealthcareapis.com", "A.B.AZUREHEALTHCAREAPIS.COM"})
+    void hostAllowed_anySubdomainOfAStarPattern(String host) {
+        assertThat(policy("*.azurehealthcareapis.com", false).hostAllowed(host.toLowerCase(java.util.Locale.ROOT))).isTrue();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"azurehealthcareapis.com", "evilazurehealthcareapis.com", "azurehealthcareapis.com.evil.example",
+            "fhir.azurehealthcareapis.co"})
+    void hostAllowed_notTheBareDomainNorALookAlike(String host) {
+        assertThat(policy("*.azurehealthcareapis.com", false).hostAllowed(host)).isFalse();
+    }
+
+    @Test
+    void refusal_ofAHostNotAllowed_namesTheAllowedPatterns() {
+        assertThat(policy("127.0.0.1,localhost", true).refusal(URI.create("https://example.org")))
+                .hasValue("host 'example.org' is not an allowed FHIR server host (allowed: 127.0.0.1, localhost)");
+    }
+
+    @Test
+    void refusal_ofAnAllowedHostResolvingToAPrivateAddress() {
+        assertThat(policy("127.0.0.1,localhost", false).refusal(URI.create("https://127.0.0.1:8443")))
+                .hasValue("host '127.0.0.1' resolves to a private or local address, which links may not use");
+    }
+
+    @Test
+    void refusal_none_forAnAllowedHostWhenPrivateAddressesAreAllowed() {
+        assertThat(policy("127.0.0.1,localhost", true).refusal(URI.create("https://127.0.0.1:8443"))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0177.0.0.1", "2130706433", "0x7f000001", "127.000.000.001", "017700000001"})
+    void refusal_ofANumericHostThatParsersReadDifferently(String host) {
+        assertThat(policy("*", true).refusal(URI.create("https://" + host + ":8443")))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("is not a canonical IPv4 address"));
+    }
+
+    @Test
+    void refusal_none_forAPublicAddressLiteral() {
+        assertThat(policy("*", false).refusal(URI.create("https://8.8.8.8"))).isEmpty();
     }
 }
