@@ -146,6 +146,19 @@ class CertificateCredentialTest {
         assertRefused(both, "cannot be sent with clientSecret");
     }
 
+    @Test
+    void register_platformCredentialOnAGatewayWithoutAPlatformApplication_is400SayingSo() throws Exception {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("fhirDatabaseDisplayName", "no-platform");
+        body.put("fhirServerEndpoint", h.fhir.baseUrl());
+        body.put("credential", "platform");
+        HttpResponse<String> refused = post(body);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        JsonNode error = JSON.readTree(refused.body()).path("errors").get(0);
+        assertThat(error.path("field").asText()).isEqualTo("credential");
+        assertThat(error.path("message").asText()).contains("no platform application").contains("FHIRLINK_PLATFORM_CLIENT_ID");
+    }
+
     private static void assertRefused(ObjectNode body, String message) throws Exception {
         h.aad.resetCounters();
         HttpResponse<String> refused = post(body);

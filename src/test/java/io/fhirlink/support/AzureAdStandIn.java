@@ -151,6 +151,11 @@ public final class AzureAdStandIn implements AutoCloseable {
                 new App(tenantId, clientId, clientSecret, null, fhirDataWriter, UUID.randomUUID().toString()));
     }
 
+    /** A tenant (directory) that exists, with no application of the tests' in it yet. */
+    public void registerTenant(String tenantId) {
+        tenants.add(tenantId.toLowerCase(Locale.ROOT));
+    }
+
     /** Registers an app whose credential is a certificate (uploaded under Certificates & secrets), and its tenant. */
     public void registerAppWithCertificate(String tenantId, String clientId, X509Certificate certificate, boolean fhirDataWriter) {
         tenants.add(tenantId.toLowerCase(Locale.ROOT));
