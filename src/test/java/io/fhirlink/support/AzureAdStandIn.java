@@ -85,7 +85,7 @@ public final class AzureAdStandIn implements AutoCloseable {
         }
     }
 
-    static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     /** Azure AD accepts client assertions a few minutes past their times (clock skew). */
     private static final long ASSERTION_SKEW_SECONDS = 300;
 
