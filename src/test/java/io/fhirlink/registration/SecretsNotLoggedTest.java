@@ -9,6 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fhirlink.GatewayHarness;
 import io.fhirlink.support.LogCapture;
+import io.fhirlink.support.TestCertificates;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +26,11 @@ import org.junit.jupiter.api.Test;
 class SecretsNotLoggedTest {
 
     private static final String WRONG_SECRET = "Wr0ng~secret.that-must_not~leak";
+    private static final String CERT_CLIENT_ID = "c0000000-aaaa-4bbb-8ccc-00000000109d";
+    private static final String PFX_PASSWORD = "pfx~password.that-must_not~leak";
+    private static final KeyPair KEYS = TestCertificates.rsaKeys(2048);
+    private static final KeyPair OTHER_KEYS = TestCertificates.rsaKeys(2048);
+    private static final X509Certificate CERTIFICATE = TestCertificates.clientCertificate(KEYS, "logged", 30);
 
     private static GatewayHarness h;
     private static final LogCapture logs = new LogCapture();
@@ -59,6 +67,19 @@ class SecretsNotLoggedTest {
             callerTokens.add(forged);
             h.send("GET", "/FhirServers/aadfhirrecord", expired, null);
             h.send("GET", "/logged-link/Patient", forged, null);
+
+            // a certificate link: registered, refused with the wrong key and as PKCS#12 with a wrong password, used
+            h.aad.registerAppWithCertificate(TENANT, CERT_CLIENT_ID, CERTIFICATE, true);
+            h.send("POST", "/FhirServers/aadfhirrecord", token, certificateRegistration("logged-cert",
+                    TestCertificates.pemWithKey(CERTIFICATE, KEYS.getPrivate()), null));
+            h.send("POST", "/FhirServers/aadfhirrecord", token, certificateRegistration("logged-cert-mismatch",
+                    TestCertificates.pemWithKey(CERTIFICATE, OTHER_KEYS.getPrivate()), null));
+            h.send("POST", "/FhirServers/aadfhirrecord", token, certificateRegistration("logged-cert-pfx",
+                    TestCertificates.pkcs12Base64(CERTIFICATE, KEYS.getPrivate(), PFX_PASSWORD), PFX_PASSWORD + "-wrong"));
+            h.send("GET", "/logged-cert/Patient", token, null);
+            h.aad.rotateCertificate(CERT_CLIENT_ID, TestCertificates.clientCertificate(OTHER_KEYS, "rotated", 30));
+            h.gateway().bean("upstreamTokens", io.fhirlink.auth.UpstreamTokens.class).forgetAll();
+            h.send("GET", "/logged-cert/Patient", token, null); // Azure AD refuses the old certificate
         } finally {
             logs.detach();
         }
@@ -109,6 +130,35 @@ class SecretsNotLoggedTest {
     void logs_neverContainAnyJwt() {
         // Upstream Azure tokens are JWTs too: no header.payload pair of any JWT may be printed.
         assertThat(logs.lines()).noneSatisfy(line -> assertThat(line).containsPattern("eyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}"));
+    }
+
+    @Test
+    void capture_sawTheCertificateLinkAtWork() {
+        assertThat(logs.lines()).anySatisfy(line -> assertThat(line).contains("logged-cert"));
+    }
+
+    @Test
+    void logs_neverContainAPieceOfAPrivateKeyOrAPkcs12Password() {
+        for (KeyPair keys : List.of(KEYS, OTHER_KEYS)) {
+            String[] pem = TestCertificates.pem(keys.getPrivate()).split("\n");
+            for (int i = 1; i < pem.length - 2; i++) {
+                String line = pem[i];
+                assertThat(logs.lines()).noneSatisfy(logged -> assertThat(logged).contains(line));
+            }
+        }
+        assertThat(logs.lines()).noneSatisfy(line -> assertThat(line).contains(PFX_PASSWORD));
+    }
+
+    private static String certificateRegistration(String name, String certificate, String password) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        body.put("fhirDatabaseDisplayName", name);
+        body.put("fhirServerEndpoint", h.fhir.baseUrl());
+        body.put("clientId", CERT_CLIENT_ID);
+        body.put("clientCertificate", certificate);
+        if (password != null) {
+            body.put("clientCertificatePassword", password);
+        }
+        return body.toString();
     }
 
     private static String registrationWith(String name, String clientId, String secret) {
