@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fhirlink.GatewayHarness;
-import io.fhirlink.auth.ClientCertificate;
 import io.fhirlink.support.TestCertificates;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
@@ -60,7 +59,7 @@ class CertificateCredentialTest {
 
         JsonNode link = JSON.readTree(created.body());
         assertThat(link.path("credential").asText()).isEqualTo("certificate");
-        assertThat(link.path("certificate").path("thumbprint").asText()).isEqualTo(ClientCertificate.thumbprint(certificate));
+        assertThat(link.path("certificate").path("thumbprint").asText()).isEqualTo(TestCertificates.thumbprint(certificate));
         assertThat(link.path("certificate").path("subject").asText()).contains("CN=fhir-link-cert-test");
         assertThat(link.path("certificate").path("notAfter").asText()).isEqualTo(certificate.getNotAfter().toInstant().toString());
         // the certificate's end date feeds the expiry warnings
@@ -86,7 +85,7 @@ class CertificateCredentialTest {
         HttpResponse<String> created = post(body);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         assertThat(JSON.readTree(created.body()).path("certificate").path("thumbprint").asText())
-                .isEqualTo(ClientCertificate.thumbprint(certificate));
+                .isEqualTo(TestCertificates.thumbprint(certificate));
         assertThat(created.body()).doesNotContain("pfx-pass~word");
     }
 
@@ -111,7 +110,7 @@ class CertificateCredentialTest {
         HttpResponse<String> put = h.send("PUT", COLLECTION + "/cert-rotating", h.token(TENANT), JSON.writeValueAsString(update));
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         assertThat(JSON.readTree(put.body()).path("certificate").path("thumbprint").asText())
-                .isEqualTo(ClientCertificate.thumbprint(newCertificate));
+                .isEqualTo(TestCertificates.thumbprint(newCertificate));
         HttpResponse<String> read = h.send("GET", "/cert-rotating/Patient", h.token(TENANT), null);
         assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
     }

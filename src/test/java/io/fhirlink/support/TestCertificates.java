@@ -244,6 +244,16 @@ public final class TestCertificates {
         }
     }
 
+    /** The SHA-1 thumbprint in upper-case hex, as the Azure portal lists a certificate. */
+    public static String thumbprint(X509Certificate certificate) {
+        try {
+            return java.util.HexFormat.of().withUpperCase()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(certificate.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String pem(String type, byte[] der) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
