@@ -14,13 +14,13 @@ public final class AzureAdRefusal extends RuntimeException {
     private final String aadsts;
     private final String error;
     private final boolean reachable;
-    /** The link's credential kind ({@link LinkCredential#kind()}): what a person must update differs. */
+    /** The link's credential kind ("secret", "certificate", "platform"): what a person must update differs. */
     private final String credential;
     /** Advice that only the caller knows (e.g. the platform application's consent URL), or null. */
     private final String advice;
 
     public AzureAdRefusal(String error, String description, boolean reachable) {
-        this(error, description, reachable, LinkCredential.SECRET, null);
+        this(error, description, reachable, "secret", null);
     }
 
     private AzureAdRefusal(String error, String description, boolean reachable, String credential, String advice) {
@@ -41,8 +41,8 @@ public final class AzureAdRefusal extends RuntimeException {
     /** What an administrator must do to the link, e.g. "update the link's client secret (PUT {path})". */
     public String remedy(String linkPath) {
         return switch (credential) {
-            case LinkCredential.CERTIFICATE -> "update the link's clientCertificate (PUT " + linkPath + ")";
-            case LinkCredential.PLATFORM -> "grant the platform application admin consent and the FHIR Data Writer role"
+            case "certificate" -> "update the link's clientCertificate (PUT " + linkPath + ")";
+            case "platform" -> "grant the platform application admin consent and the FHIR Data Writer role"
                     + " in the organization's tenant, or link with the organization's own application (PUT " + linkPath + ")";
             default -> "update the link's client secret (PUT " + linkPath + ")";
         };
