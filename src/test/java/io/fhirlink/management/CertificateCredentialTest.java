@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.support.GatewayHarness;
+import io.fhirlink.support.LogCapture;
 import io.fhirlink.support.TestCertificates;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -74,6 +80,31 @@ class CertificateCredentialTest {
         HttpResponse<String> read = h.send("GET", "/cert-pem/Patient", h.token(TENANT), null);
         assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
         assertThat(read.body()).contains("Certified");
+    }
+
+    @Test
+    void certificateEndingInTenDays_feedsTheExpiryGaugeAndTheDailyWarning() throws Exception {
+        String clientId = "c0000000-aaaa-4bbb-8ccc-000000000003";
+        KeyPair endingKeys = TestCertificates.rsaKeys(2048);
+        X509Certificate ending = TestCertificates.clientCertificate(endingKeys, "ending", 10);
+        h.aad.registerAppWithCertificate(TENANT, clientId, ending, true);
+        HttpResponse<String> created = post(body("cert-ending", TestCertificates.pemWithKey(ending, endingKeys.getPrivate()), clientId));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+
+        LogCapture logs = new LogCapture();
+        logs.attach();
+        try {
+            h.gateway().bean("credentialExpiry", CredentialExpiry.class).check();
+        } finally {
+            logs.detach();
+        }
+        String metrics = h.http().send(HttpRequest.newBuilder(URI.create(h.managementUrl() + "/observe/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher gauge = Pattern.compile("(?m)^fhirlink_link_credential_expiry_seconds\\{link=\"cert-ending\"\\} (\\S+)$").matcher(metrics);
+        assertThat(gauge.find()).as("the gauge for cert-ending").isTrue();
+        assertThat(Double.parseDouble(gauge.group(1))).isBetween(9 * 86_400.0, 10 * 86_400.0);
+        assertThat(logs.lines()).filteredOn(line -> line.contains("link 'cert-ending': its client certificate expires on"))
+                .hasSize(1).allSatisfy(line -> assertThat(line).contains("clientCertificate"));
     }
 
     @Test
