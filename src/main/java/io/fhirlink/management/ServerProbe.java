@@ -131,6 +131,13 @@ public final class ServerProbe {
     /** Route step: one client-credentials token request, uncached, so the credentials are really tested. */
     public void acquireToken(Exchange exchange) {
         RegistrationRequest request = registration(exchange);
+        if (LinkCredential.PLATFORM.equals(request.credential()) && platform.isEmpty()) {
+            // a stored platform link re-probed on a gateway whose platform application is no longer configured
+            throw probeFailed(exchange, LinkState.CREDENTIALS_REJECTED, "platform-not-configured", "The link uses the"
+                    + " platform application, but this gateway has none configured (FHIRLINK_PLATFORM_CLIENT_ID with"
+                    + " FHIRLINK_PLATFORM_CLIENT_CERTIFICATE or FHIRLINK_PLATFORM_CLIENT_SECRET); update the link with the"
+                    + " organization's own clientId and clientSecret or clientCertificate.");
+        }
         try {
             AccessToken token = tokens.request(request.tenantId(), request.linkCredential(platform),
                     request.endpoint() + "/.default");
