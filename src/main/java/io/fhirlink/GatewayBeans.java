@@ -3,6 +3,7 @@ package io.fhirlink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fhirlink.auth.CallerAuthenticator;
 import io.fhirlink.auth.LinkAccess;
+import io.fhirlink.auth.PlatformApplication;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.Workers;
 import io.fhirlink.config.PublicBaseUrl;
@@ -87,7 +88,9 @@ public final class GatewayBeans implements CamelConfiguration {
         // link health: fed by token requests and proxied calls, written off the event loops
         LinkStatusWriter statusWriter = new LinkStatusWriter(database.dataSource());
         LinkHealth linkHealth = new LinkHealth(clock, statusWriter);
-        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext(), linkHealth, clock);
+        // links with "credential": "platform" sign in as the platform's own multi-tenant application (if configured)
+        java.util.Optional<PlatformApplication> platform = PlatformApplication.fromSettings(settings, clock);
+        UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext(), linkHealth, clock, platform);
 
         Workers workers = new Workers(vertx);
         BodyBudget bodyBudget = new BodyBudget(settings.bufferedBodyBudgetBytes());
@@ -106,8 +109,8 @@ public final class GatewayBeans implements CamelConfiguration {
         // the same reader as the proxy's, at the management API's own limit: no body is read before the caller's
         // token is checked, and none beyond 64 KiB at all (the proxy's 50 MiB would let anonymous uploads fill memory)
         registry.bind("managementBodyReader", new RequestBodyReader(RegistrationValidator.MAX_BODY_BYTES, bodyBudget));
-        registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings), clock));
-        registry.bind("serverProbe", new ServerProbe(json, tokens));
+        registry.bind("registrationValidator", new RegistrationValidator(json, new EndpointPolicy(settings), clock, platform));
+        registry.bind("serverProbe", new ServerProbe(json, tokens, platform));
         registry.bind("linkWrites", new LinkWrites(cipher));
         registry.bind("managementResponses", new ManagementResponses(json, publicBaseUrl, rows, clock));
         registry.bind("linkProbes", new LinkProbes(rows, linkHealth, clock));

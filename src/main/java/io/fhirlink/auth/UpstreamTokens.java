@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
-import com.microsoft.aad.msal4j.ClientCredentialFactory;
 import com.microsoft.aad.msal4j.ClientCredentialParameters;
 import com.microsoft.aad.msal4j.ConfidentialClientApplication;
 import com.microsoft.aad.msal4j.IAuthenticationResult;
@@ -83,6 +82,7 @@ public final class UpstreamTokens implements LinkScopedCache {
     private final AtomicLong tokenRequests = new AtomicLong();
     private final AtomicLong tokenFailures = new AtomicLong();
     private final Outcomes outcomes;
+    private final java.util.Optional<PlatformApplication> platform;
 
     public UpstreamTokens(Settings settings, SSLContext tls) {
         this(settings, tls, Outcomes.NONE, Clock.systemUTC());
@@ -90,7 +90,13 @@ public final class UpstreamTokens implements LinkScopedCache {
 
     /** {@code clock} decides when a cached token is due for renewal (tests move it instead of waiting). */
     public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes, Clock clock) {
+        this(settings, tls, outcomes, clock, java.util.Optional.empty());
+    }
+
+    public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes, Clock clock,
+            java.util.Optional<PlatformApplication> platform) {
         this.outcomes = outcomes;
+        this.platform = platform;
         this.authorityHost = settings.aadAuthorityHost().toString();
         this.microsoftAuthority = settings.aadAuthorityHost().getHost().endsWith("login.microsoftonline.com");
         this.tls = tls;
@@ -138,7 +144,7 @@ public final class UpstreamTokens implements LinkScopedCache {
     public CompletableFuture<AccessToken> tokenFor(Link link) {
         return cache.get(cacheKey(link), (key, executor) -> CompletableFuture.supplyAsync(() -> {
             try {
-                AccessToken token = request(link.tenantId(), link.clientId(), link.clientSecret(), link.scope());
+                AccessToken token = request(link.tenantId(), credentialOf(link), link.scope());
                 tell(() -> outcomes.issued(link));
                 return token;
             } catch (AzureAdRefusal refusal) {
@@ -168,12 +174,57 @@ public final class UpstreamTokens implements LinkScopedCache {
         cache.synchronous().asMap().keySet().removeIf(k -> k.startsWith(displayName + "@"));
     }
 
-    /** One uncached client-credentials request, as the registration probe needs. */
+    /**
+     * How the gateway signs in for a stored link: its secret, its certificate (the chain stored in the clear, the key
+     * opened from its seal), or the platform application configured now.
+     */
+    public LinkCredential credentialOf(Link link) {
+        return switch (link.credential() == null ? LinkCredential.SECRET : link.credential()) {
+            case LinkCredential.CERTIFICATE -> new LinkCredential.Certificate(link.clientId(),
+                    ClientCertificate.stored(link.clientCertificate(), link.clientSecret()));
+            case LinkCredential.PLATFORM -> platform.map(PlatformApplication::credential).orElseThrow(() ->
+                    new AzureAdRefusal("platform_not_configured", "the link uses the platform application, but"
+                            + " FHIRLINK_PLATFORM_CLIENT_ID is not configured on this gateway", true)
+                            .forCredential(LinkCredential.PLATFORM, null));
+            default -> new LinkCredential.Secret(link.clientId(), link.clientSecret());
+        };
+    }
+
+    /** One uncached client-credentials request with a client secret. */
     public AccessToken request(String tenantId, String clientId, String clientSecret, String scope) {
+        return request(tenantId, new LinkCredential.Secret(clientId, clientSecret), scope);
+    }
+
+    /** One uncached client-credentials request, as the registration probe needs. */
+    public AccessToken request(String tenantId, LinkCredential credential, String scope) {
+        try {
+            return requestAs(tenantId, credential, scope);
+        } catch (AzureAdRefusal refusal) {
+            throw refusal.forCredential(credential.kind(), platformAdvice(tenantId, credential, refusal));
+        }
+    }
+
+    /**
+     * A client-credentials request by the platform application in a tenant where it has no service principal is
+     * Azure AD's AADSTS700016 ("application not found in the directory"): the tenant's administrator has not
+     * consented to it (yet, or any more).
+     */
+    private String platformAdvice(String tenantId, LinkCredential credential, AzureAdRefusal refusal) {
+        if (!(credential instanceof LinkCredential.Platform) || !"AADSTS700016".equals(refusal.code())) {
+            return null;
+        }
+        String consentUrl = platform.map(p -> p.adminConsentUrl(tenantId)).orElse("");
+        return "AADSTS700016: the platform application (client id " + credential.clientId() + ") has no service"
+                + " principal in tenant " + tenantId + ": an administrator of that tenant has not granted it consent."
+                + " An administrator (Global, Application or Cloud Application Administrator) opens " + consentUrl
+                + " and accepts; then assigns the platform application the 'FHIR Data Writer' role on the FHIR service.";
+    }
+
+    private AccessToken requestAs(String tenantId, LinkCredential credential, String scope) {
         tokenRequests.incrementAndGet();
         try {
             ConfidentialClientApplication app = ConfidentialClientApplication
-                    .builder(clientId, ClientCredentialFactory.createFromSecret(clientSecret))
+                    .builder(credential.clientId(), credential.msal())
                     .authority(authorityHost + "/" + tenantId)
                     .instanceDiscovery(microsoftAuthority)
                     .sslSocketFactory(tls.getSocketFactory())

@@ -58,7 +58,10 @@ public record Settings(
         int compressionLevel,
         Optional<URI> otlpEndpoint,
         String otelServiceName,
-        Map<String, String> otelVariables) {
+        Map<String, String> otelVariables,
+        Optional<String> platformClientId,
+        Optional<Path> platformClientCertificate,
+        Optional<String> platformClientSecret) {
 
     public static final Path OPERATOR_CONFIG = Path.of("config", "application.properties");
 
@@ -106,6 +109,10 @@ public record Settings(
         if (jolokiaUser.isPresent() && jolokiaUser.get().contains(":")) {
             throw new ConfigurationException("FHIRLINK_JOLOKIA_USER must not contain ':'");
         }
+        Optional<String> platformClientId = r.optional("FHIRLINK_PLATFORM_CLIENT_ID");
+        Optional<Path> platformCertificate = r.optional("FHIRLINK_PLATFORM_CLIENT_CERTIFICATE").map(Path::of);
+        Optional<String> platformSecret = r.optional("FHIRLINK_PLATFORM_CLIENT_SECRET");
+        checkPlatformApplication(platformClientId, platformCertificate, platformSecret);
         return new Settings(
                 httpPort,
                 managementPort,
@@ -147,7 +154,44 @@ public record Settings(
                 r.wholeNumberBetween("FHIRLINK_COMPRESSION_LEVEL", 6, 0, 9),
                 r.optional("OTEL_EXPORTER_OTLP_ENDPOINT").map(v -> r.httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", v)),
                 r.value("OTEL_SERVICE_NAME", "fhir-link"),
-                otelVariables(variables));
+                otelVariables(variables),
+                platformClientId,
+                platformCertificate,
+                platformSecret);
+    }
+
+    /** The platform application (links with "credential": "platform"): an id and exactly one credential, or nothing. */
+    private static void checkPlatformApplication(Optional<String> clientId, Optional<Path> certificate, Optional<String> secret) {
+        if (clientId.isEmpty()) {
+            if (certificate.isPresent() || secret.isPresent()) {
+                throw new ConfigurationException("FHIRLINK_PLATFORM_CLIENT_ID is required with "
+                        + (certificate.isPresent() ? "FHIRLINK_PLATFORM_CLIENT_CERTIFICATE" : "FHIRLINK_PLATFORM_CLIENT_SECRET")
+                        + " (the application (client) ID of the platform's multi-tenant app registration)");
+            }
+            return;
+        }
+        if (!clientId.get().matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+            throw new ConfigurationException("FHIRLINK_PLATFORM_CLIENT_ID must be an application (client) ID, a GUID");
+        }
+        if (certificate.isPresent() && secret.isPresent()) {
+            throw new ConfigurationException("FHIRLINK_PLATFORM_CLIENT_CERTIFICATE and FHIRLINK_PLATFORM_CLIENT_SECRET"
+                    + " contradict each other: set only one (the certificate is preferred)");
+        }
+        if (certificate.isEmpty() && secret.isEmpty()) {
+            throw new ConfigurationException("FHIRLINK_PLATFORM_CLIENT_ID needs a credential: set"
+                    + " FHIRLINK_PLATFORM_CLIENT_CERTIFICATE (path to a PEM with the certificate and its key, preferred)"
+                    + " or FHIRLINK_PLATFORM_CLIENT_SECRET");
+        }
+        if (certificate.isPresent() && !Files.isReadable(certificate.get())) {
+            throw new ConfigurationException("FHIRLINK_PLATFORM_CLIENT_CERTIFICATE names a file that cannot be read: " + certificate.get());
+        }
+    }
+
+    /** Never the secrets (database password, secret key, platform client secret): a record would print them all. */
+    @Override
+    public String toString() {
+        return "Settings[httpPort=" + httpPort + ", managementPort=" + managementPort + ", dataDir=" + dataDir
+                + ", aadAuthorityHost=" + aadAuthorityHost + ", platformClientId=" + platformClientId.orElse("-") + "]";
     }
 
     /** Browser callers are served only from the origins FHIRLINK_CORS_ALLOWED_ORIGINS names. */

@@ -78,8 +78,8 @@ public final class FailureResponses {
         if (refusal != null) {
             return refusal.reachable()
                     ? new GatewayException(502, "security", "Bad gateway", "Azure AD refused the link's credentials: "
-                            + refusal.advice() + " An administrator of the organization must update the link's client secret"
-                            + " (PUT /FhirServers/aadfhirrecord/{name}).")
+                            + refusal.advice() + " An administrator of the organization must "
+                            + refusal.remedy("/FhirServers/aadfhirrecord/{name}") + ".")
                     : new GatewayException(502, "transient", "Bad gateway",
                             "Azure AD could not be reached for a token for the linked FHIR server; try again shortly.");
         }

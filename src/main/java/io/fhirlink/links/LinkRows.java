@@ -27,7 +27,9 @@ public final class LinkRows {
                 (String) row.get("fhir_version"),
                 ((Number) row.get("version")).longValue(),
                 time(row.get("created_at")),
-                time(row.get("updated_at")));
+                time(row.get("updated_at")),
+                credential(row),
+                (String) row.get("client_certificate"));
     }
 
     /** A link for the management API: everything but the secret, which is not even decrypted. */
@@ -43,7 +45,15 @@ public final class LinkRows {
                 (String) row.get("fhir_version"),
                 ((Number) row.get("version")).longValue(),
                 time(row.get("created_at")),
-                time(row.get("updated_at")));
+                time(row.get("updated_at")),
+                credential(row),
+                (String) row.get("client_certificate"));
+    }
+
+    /** Rows written before V4 have no credential column value: they are secrets. */
+    private static String credential(Map<String, Object> row) {
+        Object credential = row.get("credential");
+        return credential == null ? "secret" : credential.toString();
     }
 
     private static OffsetDateTime time(Object value) {

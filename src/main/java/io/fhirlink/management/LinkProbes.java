@@ -4,6 +4,8 @@ import io.fhirlink.auth.Caller;
 import io.fhirlink.failure.GatewayException;
 import io.fhirlink.links.Link;
 import io.fhirlink.links.LinkRows;
+import io.fhirlink.auth.ClientCertificate;
+import io.fhirlink.auth.LinkCredential;
 import io.fhirlink.ops.LinkHealth;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,8 +66,10 @@ public final class LinkProbes {
     @SuppressWarnings("unchecked")
     public void bindStoredCredentials(Exchange exchange) {
         Link link = rows.toLink(exchange.getMessage().getBody(Map.class));
+        boolean certificate = LinkCredential.CERTIFICATE.equals(link.credential());
         exchange.setProperty(RegistrationRequest.PROPERTY, new RegistrationRequest(link.displayName(), link.description(),
-                link.endpoint(), link.clientId(), link.clientSecret(), link.tenantId(), null));
+                link.endpoint(), link.clientId(), certificate ? null : link.clientSecret(), link.tenantId(), null,
+                link.credential(), certificate ? ClientCertificate.stored(link.clientCertificate(), link.clientSecret()) : null));
         exchange.getMessage().setBody(null);
     }
 

@@ -4,6 +4,7 @@ import io.fhirlink.auth.Caller;
 import io.fhirlink.failure.GatewayException;
 import io.fhirlink.links.SecretCipher.Sealed;
 import io.fhirlink.links.SecretCipher;
+import io.fhirlink.auth.LinkCredential;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -62,7 +63,7 @@ public final class LinkWrites {
         RegistrationRequest request = exchange.getProperty(RegistrationRequest.PROPERTY, RegistrationRequest.class);
         CapabilityCheck capability = exchange.getProperty(CapabilityCheck.PROPERTY, CapabilityCheck.class);
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        Sealed secret = cipher.seal(request.displayName(), request.clientSecret());
+        Sealed secret = cipher.seal(request.displayName(), sealedMaterial(request));
         Message message = exchange.getMessage();
         message.getHeaders().clear();
         message.setBody(null);
@@ -76,8 +77,23 @@ public final class LinkWrites {
         message.setHeader("secretKeyId", secret.keyId());
         message.setHeader("fhirVersion", capability == null ? null : capability.fhirVersion());
         message.setHeader("clientSecretExpiresOn",
-                request.clientSecretExpiresOn() == null ? null : java.sql.Date.valueOf(request.clientSecretExpiresOn()));
+                request.credentialExpiresOn() == null ? null : java.sql.Date.valueOf(request.credentialExpiresOn()));
+        message.setHeader("credential", request.credential());
+        message.setHeader("clientCertificate", request.certificate() == null ? null : request.certificate().chainPem());
         return message;
+    }
+
+    /**
+     * What is sealed in the secret's column: the secret, a certificate's private key (PKCS#8 PEM; the certificate
+     * itself is public and stored beside it), or nothing for the platform application (whose credential is the
+     * gateway's configuration, not the link's).
+     */
+    private static String sealedMaterial(RegistrationRequest request) {
+        return switch (request.credential()) {
+            case LinkCredential.CERTIFICATE -> request.certificate().keyPem();
+            case LinkCredential.PLATFORM -> "";
+            default -> request.clientSecret();
+        };
     }
 
     /** Route step after the insert: no row back means another registration of the same name won the race. */

@@ -9,6 +9,7 @@ import io.fhirlink.config.PublicBaseUrl;
 import io.fhirlink.failure.GatewayException;
 import io.fhirlink.links.Link;
 import io.fhirlink.links.LinkRows;
+import io.fhirlink.auth.ClientCertificate;
 import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.ops.LinkState;
 import java.time.Clock;
@@ -130,6 +131,16 @@ public final class ManagementResponses {
         node.put("description", link.description());
         node.put("fhirServerEndpoint", link.endpoint());
         node.put("clientId", link.clientId());
+        node.put("credential", link.credential());
+        if (link.clientCertificate() != null) {
+            // the public certificate only: the key is never even opened for a view
+            java.security.cert.X509Certificate certificate = ClientCertificate.firstCertificate(link.clientCertificate());
+            ObjectNode shown = node.putObject("certificate");
+            shown.put("subject", certificate.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253));
+            shown.put("thumbprint", ClientCertificate.thumbprint(certificate));
+            shown.put("notBefore", certificate.getNotBefore().toInstant().toString());
+            shown.put("notAfter", certificate.getNotAfter().toInstant().toString());
+        }
         node.put("tenantId", link.tenantId());
         node.put("fhirVersion", link.fhirVersion());
         node.put("fhirBaseUrl", base + "/" + link.displayName());

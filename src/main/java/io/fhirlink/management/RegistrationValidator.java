@@ -20,7 +20,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import io.fhirlink.auth.ClientCertificate;
+import io.fhirlink.auth.LinkCredential;
+import io.fhirlink.auth.PlatformApplication;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 
@@ -36,7 +40,9 @@ public final class RegistrationValidator {
 
     static final Set<String> FIELDS = Set.of(
             "description", "fhirDatabaseDisplayName", "fhirServerEndpoint", "clientId", "clientSecret", "tenantId",
-            "clientSecretExpiresOn");
+            "clientSecretExpiresOn", "credential", "clientCertificate", "clientCertificatePassword");
+    static final int MAX_CERTIFICATE_LENGTH = 48 * 1024;
+    static final Set<String> CREDENTIALS = Set.of(LinkCredential.SECRET, LinkCredential.CERTIFICATE, LinkCredential.PLATFORM);
     /** Names that would hide a path of the gateway itself or read as one. */
     static final Set<String> RESERVED_NAMES = Set.of(
             "fhirservers", "observe", "metadata", "proxy", "health", "metrics", "api", "admin", "openapi",
@@ -49,9 +55,16 @@ public final class RegistrationValidator {
     private final ObjectMapper json;
     private final EndpointPolicy endpointPolicy;
     private final Clock clock;
+    private final Optional<PlatformApplication> platform;
 
     public RegistrationValidator(ObjectMapper json, EndpointPolicy endpointPolicy, Clock clock) {
+        this(json, endpointPolicy, clock, Optional.empty());
+    }
+
+    public RegistrationValidator(ObjectMapper json, EndpointPolicy endpointPolicy, Clock clock,
+            Optional<PlatformApplication> platform) {
         this.clock = clock;
+        this.platform = platform;
         // Duplicate keys and anything after the object are refused: "{...}garbage" or "{...}{...}" is read
         // differently by different parsers, and only one reading may count.
         this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -132,16 +145,21 @@ public final class RegistrationValidator {
         if (endpoint != null) {
             endpoint = checkEndpoint(endpoint, errors);
         }
-        String clientId = text(body, "clientId", true, errors);
+        String credential = credentialKind(body, errors);
+        String clientId = text(body, "clientId", !LinkCredential.PLATFORM.equals(credential), errors);
         if (clientId != null && !GUID.matcher(clientId).matches()) {
             errors.add(new FieldError("clientId", "must be the application (client) ID, a GUID like 00000000-0000-0000-0000-000000000000"));
         }
-        String secret = text(body, "clientSecret", true, errors);
+        String secret = text(body, "clientSecret", LinkCredential.SECRET.equals(credential), errors);
         if (secret != null && secret.length() > MAX_SECRET_LENGTH) {
             errors.add(new FieldError("clientSecret", "must be at most " + MAX_SECRET_LENGTH + " characters"));
         }
         if (secret != null && secret.chars().anyMatch(Character::isISOControl)) {
             errors.add(new FieldError("clientSecret", "must not contain control characters"));
+        }
+        ClientCertificate certificate = certificate(body, credential, errors);
+        if (LinkCredential.PLATFORM.equals(credential)) {
+            clientId = platformClientId(clientId, errors);
         }
         String description = text(body, "description", false, errors);
         if (description != null && description.length() > MAX_DESCRIPTION_LENGTH) {
@@ -153,6 +171,11 @@ public final class RegistrationValidator {
             errors.add(new FieldError("tenantId", "must be the directory (tenant) ID, a GUID, or a verified domain like contoso.onmicrosoft.com"));
         }
         LocalDate expiresOn = expiryDate(text(body, "clientSecretExpiresOn", false, errors), errors);
+        if (expiresOn != null && !LinkCredential.SECRET.equals(credential)) {
+            errors.add(new FieldError("clientSecretExpiresOn", LinkCredential.CERTIFICATE.equals(credential)
+                    ? "is not sent with a certificate: the certificate's own notAfter is its end date"
+                    : "is not sent with the platform credential (there is no secret of the link's own)"));
+        }
         if (!errors.isEmpty()) {
             throw new GatewayException(400, "invalid", "Invalid link",
                     errors.size() == 1 ? "The link has 1 problem: " + errors.get(0).field() + " " + errors.get(0).message() + "."
@@ -160,7 +183,83 @@ public final class RegistrationValidator {
                     errors);
         }
         return new RegistrationRequest(name, description, endpoint, clientId.toLowerCase(Locale.ROOT), secret,
-                tenantId == null ? null : tenantId.toLowerCase(Locale.ROOT), expiresOn);
+                tenantId == null ? null : tenantId.toLowerCase(Locale.ROOT), expiresOn, credential, certificate);
+    }
+
+    /**
+     * {@code credential}: {@code secret} unless it says otherwise, or unless a {@code clientCertificate} is sent
+     * without it (then {@code certificate}, as a user sending one means). A secret and a certificate together are
+     * refused: which one should the link use?
+     */
+    private static String credentialKind(ObjectNode body, List<FieldError> errors) {
+        boolean withSecret = body.hasNonNull("clientSecret");
+        boolean withCertificate = body.hasNonNull("clientCertificate");
+        if (withSecret && withCertificate) {
+            errors.add(new FieldError("clientCertificate", "cannot be sent with clientSecret: a link signs in with one"
+                    + " credential; send either clientSecret (\"credential\": \"secret\") or clientCertificate"
+                    + " (\"credential\": \"certificate\")"));
+        }
+        String kind = text(body, "credential", false, errors);
+        if (kind == null) {
+            return withCertificate && !withSecret ? LinkCredential.CERTIFICATE : LinkCredential.SECRET;
+        }
+        if (!CREDENTIALS.contains(kind)) {
+            errors.add(new FieldError("credential", "must be one of secret, certificate, platform"));
+            return withCertificate && !withSecret ? LinkCredential.CERTIFICATE : LinkCredential.SECRET;
+        }
+        if (!LinkCredential.SECRET.equals(kind) && withSecret) {
+            errors.add(new FieldError("clientSecret", "is not sent with \"credential\": \"" + kind + "\""));
+        }
+        if (!LinkCredential.CERTIFICATE.equals(kind) && withCertificate && !withSecret) {
+            errors.add(new FieldError("clientCertificate", "is not sent with \"credential\": \"" + kind + "\""));
+        }
+        return kind;
+    }
+
+    /** The certificate and its key, read and checked (expiry, strength, key pair) for {@code "certificate"}. */
+    private ClientCertificate certificate(ObjectNode body, String credential, List<FieldError> errors) {
+        String password = body.hasNonNull("clientCertificatePassword") && body.get("clientCertificatePassword").isTextual()
+                ? body.get("clientCertificatePassword").textValue() : null;
+        if (body.hasNonNull("clientCertificatePassword") && password == null) {
+            errors.add(new FieldError("clientCertificatePassword", "must be a string"));
+        }
+        if (!LinkCredential.CERTIFICATE.equals(credential)) {
+            if (password != null) {
+                errors.add(new FieldError("clientCertificatePassword", "is only sent with a PKCS#12 clientCertificate"));
+            }
+            return null;
+        }
+        String sent = text(body, "clientCertificate", true, errors);
+        if (sent == null) {
+            return null;
+        }
+        if (sent.length() > MAX_CERTIFICATE_LENGTH) {
+            errors.add(new FieldError("clientCertificate", "must be at most " + MAX_CERTIFICATE_LENGTH / 1024 + " KiB"));
+            return null;
+        }
+        try {
+            return ClientCertificate.read(sent, password, clock.instant());
+        } catch (ClientCertificate.Unusable e) {
+            errors.add(new FieldError("clientCertificate", e.getMessage()));
+            return null;
+        }
+    }
+
+    /** {@code "platform"}: only when this gateway has a platform application; a clientId sent must be its own. */
+    private String platformClientId(String clientId, List<FieldError> errors) {
+        if (platform.isEmpty()) {
+            errors.add(new FieldError("credential", "'platform' is not available: this gateway has no platform application"
+                    + " configured (FHIRLINK_PLATFORM_CLIENT_ID with FHIRLINK_PLATFORM_CLIENT_CERTIFICATE or"
+                    + " FHIRLINK_PLATFORM_CLIENT_SECRET); link with your own application's clientId and clientSecret or"
+                    + " clientCertificate"));
+            return clientId == null ? "" : clientId;
+        }
+        String platformId = platform.get().clientId();
+        if (clientId != null && !clientId.equalsIgnoreCase(platformId)) {
+            errors.add(new FieldError("clientId", "must be left out with \"credential\": \"platform\" (or be the"
+                    + " platform application's, " + platformId + ")"));
+        }
+        return platformId;
     }
 
     /**

@@ -3,8 +3,10 @@ package io.fhirlink.management;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fhirlink.auth.Caller;
-import io.fhirlink.auth.UpstreamTokens.AccessToken;
+import io.fhirlink.auth.LinkCredential;
+import io.fhirlink.auth.PlatformApplication;
 import io.fhirlink.auth.UpstreamTokens;
+import io.fhirlink.auth.UpstreamTokens.AccessToken;
 import io.fhirlink.failure.AzureAdRefusal;
 import io.fhirlink.failure.GatewayException.FieldError;
 import io.fhirlink.failure.GatewayException;
@@ -31,10 +33,16 @@ public final class ServerProbe {
 
     private final ObjectMapper json;
     private final UpstreamTokens tokens;
+    private final Optional<PlatformApplication> platform;
 
     public ServerProbe(ObjectMapper json, UpstreamTokens tokens) {
+        this(json, tokens, Optional.empty());
+    }
+
+    public ServerProbe(ObjectMapper json, UpstreamTokens tokens, Optional<PlatformApplication> platform) {
         this.json = json;
         this.tokens = tokens;
+        this.platform = platform;
     }
 
     /** Route step before {@code GET {endpoint}/metadata}. */
@@ -123,8 +131,15 @@ public final class ServerProbe {
     /** Route step: one client-credentials token request, uncached, so the credentials are really tested. */
     public void acquireToken(Exchange exchange) {
         RegistrationRequest request = registration(exchange);
+        if (LinkCredential.PLATFORM.equals(request.credential()) && platform.isEmpty()) {
+            // a stored platform link re-probed on a gateway whose platform application is no longer configured
+            throw probeFailed(exchange, LinkState.CREDENTIALS_REJECTED, "platform-not-configured", "The link uses the"
+                    + " platform application, but this gateway has none configured (FHIRLINK_PLATFORM_CLIENT_ID with"
+                    + " FHIRLINK_PLATFORM_CLIENT_CERTIFICATE or FHIRLINK_PLATFORM_CLIENT_SECRET); update the link with the"
+                    + " organization's own clientId and clientSecret or clientCertificate.");
+        }
         try {
-            AccessToken token = tokens.request(request.tenantId(), request.clientId(), request.clientSecret(),
+            AccessToken token = tokens.request(request.tenantId(), request.linkCredential(platform),
                     request.endpoint() + "/.default");
             exchange.setProperty(TOKEN_PROPERTY, token);
         } catch (AzureAdRefusal refusal) {
@@ -173,6 +188,11 @@ public final class ServerProbe {
         if (status == 401) {
             throw probeFailed(exchange, LinkState.CREDENTIALS_REJECTED, "http-401", "The FHIR server rejected the application's token (HTTP 401). Check that the FHIR service's Authentication settings have Audience equal to "
                     + request.endpoint() + " and the Authority of this tenant (" + request.tenantId() + ").");
+        }
+        if (status == 403 && LinkCredential.PLATFORM.equals(request.credential())) {
+            throw probeFailed(exchange, LinkState.FORBIDDEN, "http-403", "The FHIR server refused the platform application (HTTP 403): in tenant "
+                    + request.tenantId() + ", assign the 'FHIR Data Writer' role on the FHIR service (Access control (IAM) > Add role assignment > FHIR Data Writer > Members: the platform application, client id "
+                    + request.clientId() + ", which consent added to the tenant as an enterprise application). Role assignments can take up to 30 minutes to apply; try again then.");
         }
         if (status == 403) {
             throw probeFailed(exchange, LinkState.FORBIDDEN, "http-403", "The FHIR server refused the application (HTTP 403): grant the application (client id "

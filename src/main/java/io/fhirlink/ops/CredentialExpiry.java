@@ -37,7 +37,7 @@ public final class CredentialExpiry extends ServiceSupport {
     public static final Duration PERIOD = Duration.ofMinutes(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(CredentialExpiry.class);
-    private static final String SELECT = "select display_name, client_secret_expires_on from fhir_link"
+    private static final String SELECT = "select display_name, client_secret_expires_on, credential from fhir_link"
             + " where client_secret_expires_on is not null";
     private static final String CLAIM_DAY = """
             insert into fhir_link_expiry_warning (display_name, warned_on) values (?, ?)
@@ -72,11 +72,13 @@ public final class CredentialExpiry extends ServiceSupport {
     /** One check: read the dates, refresh the gauges, log the warnings due today. */
     public void check() throws SQLException {
         Map<String, LocalDate> found = new HashMap<>();
+        Map<String, String> credentials = new HashMap<>();
         try (Connection connection = database.getConnection();
              PreparedStatement select = connection.prepareStatement(SELECT);
              ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
                 found.put(rows.getString(1), rows.getDate(2).toLocalDate());
+                credentials.put(rows.getString(1), rows.getString(3));
             }
         }
         expiries.putAll(found);
@@ -87,7 +89,7 @@ public final class CredentialExpiry extends ServiceSupport {
         for (Map.Entry<String, LocalDate> link : found.entrySet()) {
             long daysLeft = ChronoUnit.DAYS.between(today, link.getValue());
             if (daysLeft <= WARN_DAYS && claimToday(link.getKey(), today)) {
-                warn(link.getKey(), link.getValue(), daysLeft);
+                warn(link.getKey(), link.getValue(), daysLeft, credentials.get(link.getKey()));
             }
         }
     }
@@ -108,10 +110,16 @@ public final class CredentialExpiry extends ServiceSupport {
         }
     }
 
-    private static void warn(String link, LocalDate expiresOn, long daysLeft) {
+    private static void warn(String link, LocalDate expiresOn, long daysLeft, String credential) {
         String when = daysLeft > 0 ? "expires on " + expiresOn + " (" + daysLeft + " days left)"
                 : daysLeft == 0 ? "expires today (" + expiresOn + ")"
                 : "expired on " + expiresOn + " (" + -daysLeft + " days ago)";
+        if ("certificate".equals(credential)) {
+            LOG.warn("link '{}': its client certificate {}. Create a new certificate, upload it to the app registration"
+                    + " (Certificates & secrets) and update the link with it and its key (clientCertificate, PUT"
+                    + " /FhirServers/aadfhirrecord/{}).", link, when, link);
+            return;
+        }
         LOG.warn("link '{}': its client secret {}. Create a new client secret in the app registration (Certificates &"
                 + " secrets) and update the link with it and its new clientSecretExpiresOn (PUT"
                 + " /FhirServers/aadfhirrecord/{}).", link, when, link);

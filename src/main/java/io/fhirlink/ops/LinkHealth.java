@@ -157,11 +157,14 @@ public final class LinkHealth implements UpstreamTokens.Outcomes {
     public void refused(Link link, AzureAdRefusal refusal) {
         Verdict verdict = refusal.reachable()
                 ? new Verdict(LinkState.CREDENTIALS_REJECTED, refusal.code() != null ? refusal.code() : refusal.error(),
-                        refusal.advice() + " Update the link's client secret (PUT /FhirServers/aadfhirrecord/"
-                                + link.displayName() + ").")
+                        refusal.advice() + " " + capitalized(refusal.remedy("/FhirServers/aadfhirrecord/" + link.displayName())) + ".")
                 : new Verdict(LinkState.UNREACHABLE, "azure-ad-unreachable",
                         "Azure AD could not be reached for a token for the link; it is retried with the next call.");
         observe(link, verdict, true, false);
+    }
+
+    private static String capitalized(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     /** A probe (PUT or re-probe) passed: written before the caller is answered. */

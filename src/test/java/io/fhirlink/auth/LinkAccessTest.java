@@ -24,7 +24,7 @@ class LinkAccessTest {
 
     private static final String OWNER = "0a0b0c0d-1111-2222-3333-444455556666";
     private static final Link LINK = new Link("ward", OWNER, null, "https://fhir.example.test", OWNER,
-            "6b1c3e2a-5d4f-4a7b-9c8d-0e1f2a3b4c5d", "secret", "4.0.1", 1, null, null);
+            "6b1c3e2a-5d4f-4a7b-9c8d-0e1f2a3b4c5d", "secret", "4.0.1", 1, null, null, "secret", null);
 
     private final LinkAccess access = new LinkAccess();
 

@@ -99,4 +99,29 @@ class SettingsTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("FHIRLINK_SECRET_KEY");
     }
+
+    @Test
+    void platformApplication_isUnsetByDefault_andNeedsAnIdWithExactlyOneCredential() {
+        assertThat(Settings.from(Map.of()).platformClientId()).isEmpty();
+        String id = "9a000000-bbbb-4ccc-8ddd-000000000001";
+        assertThat(Settings.from(Map.of("FHIRLINK_PLATFORM_CLIENT_ID", id, "FHIRLINK_PLATFORM_CLIENT_SECRET", "s"))
+                .platformClientSecret()).contains("s");
+        assertThatThrownBy(() -> Settings.from(Map.of("FHIRLINK_PLATFORM_CLIENT_ID", id)))
+                .hasMessageStartingWith("FHIRLINK_PLATFORM_CLIENT_ID needs a credential");
+        assertThatThrownBy(() -> Settings.from(Map.of("FHIRLINK_PLATFORM_CLIENT_SECRET", "s")))
+                .hasMessageStartingWith("FHIRLINK_PLATFORM_CLIENT_ID is required");
+        assertThatThrownBy(() -> Settings.from(Map.of("FHIRLINK_PLATFORM_CLIENT_ID", id,
+                "FHIRLINK_PLATFORM_CLIENT_SECRET", "s", "FHIRLINK_PLATFORM_CLIENT_CERTIFICATE", "/etc/hostname")))
+                .hasMessageContaining("contradict");
+        assertThatThrownBy(() -> Settings.from(Map.of("FHIRLINK_PLATFORM_CLIENT_ID", id,
+                "FHIRLINK_PLATFORM_CLIENT_CERTIFICATE", "/no/such/file.pem")))
+                .hasMessageStartingWith("FHIRLINK_PLATFORM_CLIENT_CERTIFICATE names a file that cannot be read");
+    }
+
+    @Test
+    void toString_neverShowsSecrets() {
+        Settings s = Settings.from(Map.of("FHIRLINK_PLATFORM_CLIENT_ID", "9a000000-bbbb-4ccc-8ddd-000000000001",
+                "FHIRLINK_PLATFORM_CLIENT_SECRET", "platform~secret", "FHIRLINK_DB_PASSWORD", "db~password"));
+        assertThat(s.toString()).doesNotContain("platform~secret").doesNotContain("db~password");
+    }
 }

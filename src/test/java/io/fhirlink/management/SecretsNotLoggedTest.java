@@ -10,6 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.LinkBody;
 import io.fhirlink.support.LogCapture;
+import io.fhirlink.support.TestCertificates;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +27,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SecretsNotLoggedTest {
 
     private static final String WRONG_SECRET = "Wr0ng~secret.that-must_not~leak";
+    private static final String CERT_CLIENT_ID = "c0000000-aaaa-4bbb-8ccc-00000000109d";
+    private static final String PFX_PASSWORD = "pfx~password.that-must_not~leak";
+    private static final KeyPair KEYS = TestCertificates.rsaKeys(2048);
+    private static final KeyPair OTHER_KEYS = TestCertificates.rsaKeys(2048);
+    private static final X509Certificate CERTIFICATE = TestCertificates.clientCertificate(KEYS, "logged", 30);
 
     @RegisterExtension
     static final GatewayHarness h = GatewayHarness.forClass();
@@ -60,6 +68,19 @@ class SecretsNotLoggedTest {
             callerTokens.add(forged);
             h.send("GET", "/FhirServers/aadfhirrecord", expired, null);
             h.send("GET", "/logged-link/Patient", forged, null);
+
+            // a certificate link: registered, refused with the wrong key and as PKCS#12 with a wrong password, used
+            h.aad.registerAppWithCertificate(TENANT, CERT_CLIENT_ID, CERTIFICATE, true);
+            h.send("POST", "/FhirServers/aadfhirrecord", token, certificateRegistration("logged-cert",
+                    TestCertificates.pemWithKey(CERTIFICATE, KEYS.getPrivate()), null));
+            h.send("POST", "/FhirServers/aadfhirrecord", token, certificateRegistration("logged-cert-mismatch",
+                    TestCertificates.pemWithKey(CERTIFICATE, OTHER_KEYS.getPrivate()), null));
+            h.send("POST", "/FhirServers/aadfhirrecord", token, certificateRegistration("logged-cert-pfx",
+                    TestCertificates.pkcs12Base64(CERTIFICATE, KEYS.getPrivate(), PFX_PASSWORD), PFX_PASSWORD + "-wrong"));
+            h.send("GET", "/logged-cert/Patient", token, null);
+            h.aad.rotateCertificate(CERT_CLIENT_ID, TestCertificates.clientCertificate(OTHER_KEYS, "rotated", 30));
+            h.gateway().bean("upstreamTokens", io.fhirlink.auth.UpstreamTokens.class).forgetAll();
+            h.send("GET", "/logged-cert/Patient", token, null); // Azure AD refuses the old certificate
         } finally {
             logs.detach();
         }
@@ -103,6 +124,36 @@ class SecretsNotLoggedTest {
     void logs_neverContainAnyJwt() {
         // Upstream Azure tokens are JWTs too: no header.payload pair of any JWT may be printed.
         assertThat(logs.lines()).noneSatisfy(line -> assertThat(line).containsPattern("eyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}"));
+    }
+
+    @Test
+    void capture_sawTheCertificateLinkAtWork() {
+        // the certificate link was made and answered a proxied call: its key was in use while the loggers listened
+        assertThat(logs.lines()).anySatisfy(line -> assertThat(line).contains("link=logged-cert ").contains("status=200"));
+    }
+
+    @Test
+    void logs_neverContainAPieceOfAPrivateKeyOrAPkcs12Password() {
+        for (KeyPair keys : List.of(KEYS, OTHER_KEYS)) {
+            String[] pem = TestCertificates.pem(keys.getPrivate()).split("\n");
+            for (int i = 1; i < pem.length - 2; i++) {
+                String line = pem[i];
+                assertThat(logs.lines()).noneSatisfy(logged -> assertThat(logged).contains(line));
+            }
+        }
+        assertThat(logs.lines()).noneSatisfy(line -> assertThat(line).contains(PFX_PASSWORD));
+    }
+
+    private static String certificateRegistration(String name, String certificate, String password) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        body.put("fhirDatabaseDisplayName", name);
+        body.put("fhirServerEndpoint", h.fhir.baseUrl());
+        body.put("clientId", CERT_CLIENT_ID);
+        body.put("clientCertificate", certificate);
+        if (password != null) {
+            body.put("clientCertificatePassword", password);
+        }
+        return body.toString();
     }
 
     private static String registrationWith(String name, String clientId, String secret) {

@@ -21,6 +21,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -68,8 +69,25 @@ public final class AzureAdStandIn implements AutoCloseable {
     private static final DateTimeFormatter AAD_TIMESTAMP =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-    private record App(String tenantId, String clientId, String clientSecret, boolean fhirDataWriter, String objectId) {
+    /**
+     * An application's service principal in a tenant: its credentials (a secret, a certificate, or both, as the app
+     * registration holds them), whether it has the FHIR Data Writer role there (the FHIR stand-in reads the token's
+     * roles), and its object id.
+     */
+    private record App(String tenantId, String clientId, String clientSecret, X509Certificate certificate,
+            boolean fhirDataWriter, String objectId) {
+        App withCertificate(X509Certificate newCertificate) {
+            return new App(tenantId, clientId, clientSecret, newCertificate, fhirDataWriter, objectId);
+        }
+
+        App withRole(boolean writer) {
+            return new App(tenantId, clientId, clientSecret, certificate, writer, objectId);
+        }
     }
+
+    public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** Azure AD accepts client assertions a few minutes past their times (clock skew). */
+    private static final long ASSERTION_SKEW_SECONDS = 300;
 
     private final HttpsServer server;
     private final ExecutorService executor;
@@ -80,6 +98,10 @@ public final class AzureAdStandIn implements AutoCloseable {
     /** Keyed by lower-case tenant + "|" + client id: an app is registered per tenant here. */
     private final Map<String, App> apps = new ConcurrentHashMap<>();
     private final Set<String> expiredSecrets = ConcurrentHashMap.newKeySet();
+    /** Multi-tenant applications by client id: their home registration, copied into a tenant by consent. */
+    private final Map<String, App> multiTenantApps = new ConcurrentHashMap<>();
+    /** Client assertion ids seen, per client id: a replayed assertion is refused. */
+    private final Set<String> usedAssertionIds = ConcurrentHashMap.newKeySet();
 
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final AtomicInteger jwksRequests = new AtomicInteger();
@@ -126,7 +148,64 @@ public final class AzureAdStandIn implements AutoCloseable {
     public void registerApp(String tenantId, String clientId, String clientSecret, boolean fhirDataWriter) {
         tenants.add(tenantId.toLowerCase(Locale.ROOT));
         apps.put(appKey(tenantId, clientId),
-                new App(tenantId, clientId, clientSecret, fhirDataWriter, UUID.randomUUID().toString()));
+                new App(tenantId, clientId, clientSecret, null, fhirDataWriter, UUID.randomUUID().toString()));
+    }
+
+    /** A tenant (directory) that exists, with no application of the tests' in it yet. */
+    public void registerTenant(String tenantId) {
+        tenants.add(tenantId.toLowerCase(Locale.ROOT));
+    }
+
+    /** Registers an app whose credential is a certificate (uploaded under Certificates & secrets), and its tenant. */
+    public void registerAppWithCertificate(String tenantId, String clientId, X509Certificate certificate, boolean fhirDataWriter) {
+        tenants.add(tenantId.toLowerCase(Locale.ROOT));
+        apps.put(appKey(tenantId, clientId),
+                new App(tenantId, clientId, null, certificate, fhirDataWriter, UUID.randomUUID().toString()));
+    }
+
+    /** The app registration's certificate is replaced: assertions signed with the old key are refused from now on. */
+    public void rotateCertificate(String clientId, X509Certificate certificate) {
+        apps.replaceAll((key, app) -> app.clientId().equals(clientId) ? app.withCertificate(certificate) : app);
+        multiTenantApps.computeIfPresent(clientId, (id, app) -> app.withCertificate(certificate));
+    }
+
+    /**
+     * Registers a multi-tenant application in its home tenant, with a certificate or a secret (one may be null).
+     * Other tenants know it only after {@link #grantConsent}.
+     */
+    public void registerMultiTenantApp(String homeTenantId, String clientId, X509Certificate certificate, String clientSecret) {
+        tenants.add(homeTenantId.toLowerCase(Locale.ROOT));
+        App home = new App(homeTenantId, clientId, clientSecret, certificate, false, UUID.randomUUID().toString());
+        multiTenantApps.put(clientId, home);
+        apps.put(appKey(homeTenantId, clientId), home);
+    }
+
+    /**
+     * An administrator of {@code tenantId} grants admin consent to the multi-tenant app: its service principal is
+     * created there (a new object id), without any role. Before that, Azure AD answers AADSTS700016 in that tenant.
+     */
+    public void grantConsent(String tenantId, String clientId) {
+        App home = multiTenantApps.get(clientId);
+        if (home == null) {
+            throw new IllegalArgumentException("no multi-tenant app " + clientId);
+        }
+        tenants.add(tenantId.toLowerCase(Locale.ROOT));
+        apps.putIfAbsent(appKey(tenantId, clientId),
+                new App(tenantId, clientId, home.clientSecret(), home.certificate(), false, UUID.randomUUID().toString()));
+    }
+
+    /** The tenant deletes the app's service principal (enterprise application): consent is gone. */
+    public void revokeConsent(String tenantId, String clientId) {
+        apps.remove(appKey(tenantId, clientId));
+    }
+
+    /** Gives or takes the FHIR Data Writer role of the app's service principal in one tenant. */
+    public void assignFhirDataWriter(String tenantId, String clientId, boolean writer) {
+        App app = apps.get(appKey(tenantId, clientId));
+        if (app == null) {
+            throw new IllegalArgumentException("no service principal of " + clientId + " in " + tenantId + " (consent first)");
+        }
+        apps.put(appKey(tenantId, clientId), app.withRole(writer));
     }
 
     /** From now on the app's secret is refused with AADSTS7000222, as when a secret passes its end date. */
@@ -331,13 +410,17 @@ public final class AzureAdStandIn implements AutoCloseable {
                     + "authentication request to the wrong tenant.");
             return;
         }
-        if (!app.clientSecret().equals(form.get("client_secret"))) {
+        if (form.containsKey("client_assertion") || form.containsKey("client_assertion_type")) {
+            if (!assertionAccepted(ex, tenant, clientId, app, form)) {
+                return;
+            }
+        } else if (app.clientSecret() == null || !app.clientSecret().equals(form.get("client_secret"))) {
             aadError(ex, 401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the "
                     + "request is the client secret value, not the client secret ID, for a secret added to app '"
                     + clientId + "'.");
             return;
         }
-        if (expiredSecrets.contains(clientId)) {
+        if (!form.containsKey("client_assertion") && expiredSecrets.contains(clientId)) {
             aadError(ex, 401, "invalid_client", 7000222, "The provided client secret keys for app '" + clientId
                     + "' are expired. Visit the Azure portal to create new keys for your app: "
                     + "https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: "
@@ -379,6 +462,101 @@ public final class AzureAdStandIn implements AutoCloseable {
         answer.put("ext_expires_in", lifetime);
         answer.put("access_token", sign(upstreamKey, claims.build()));
         send(ex, 200, answer);
+    }
+
+    /**
+     * A client assertion as Azure AD checks it (https://aka.ms/certCreds): a JWT whose x5t#S256 (or x5t) names the
+     * certificate registered for the client, signed by its key; iss and sub the client id; aud this tenant's token
+     * endpoint; within its valid time; a jti never seen before. Answers the refusal and returns false otherwise.
+     */
+    private boolean assertionAccepted(HttpExchange ex, String tenant, String clientId, App app, Map<String, String> form)
+            throws IOException {
+        if (!JWT_BEARER.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
+            aadError(ex, 400, "invalid_request", 50027, "JWT token is invalid or malformed: client_assertion_type must be "
+                    + JWT_BEARER + " with a client_assertion.");
+            return false;
+        }
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(form.get("client_assertion"));
+            claims = jwt.getJWTClaimsSet();
+        } catch (java.text.ParseException e) {
+            aadError(ex, 400, "invalid_request", 50027, "JWT token is invalid or malformed.");
+            return false;
+        }
+        X509Certificate registered = app.certificate();
+        String sha256 = registered == null ? null : thumbprint(registered, "SHA-256");
+        String sha1 = registered == null ? null : thumbprint(registered, "SHA-1");
+        Object headerS256 = jwt.getHeader().getCustomParam("x5t#S256");
+        String sentS256 = headerS256 != null ? headerS256.toString()
+                : jwt.getHeader().getX509CertSHA256Thumbprint() == null ? null : jwt.getHeader().getX509CertSHA256Thumbprint().toString();
+        String sentSha1 = jwt.getHeader().getX509CertThumbprint() == null ? null : jwt.getHeader().getX509CertThumbprint().toString();
+        String sent = sentS256 != null ? sentS256 : sentSha1;
+        // msal4j writes the thumbprints in standard base64 (with padding), RFC 7515 says base64url: Azure AD takes both
+        boolean keyFound = registered != null
+                && (sentS256 == null || sameThumbprint(sentS256, sha256))
+                && (sentSha1 == null || sameThumbprint(sentSha1, sha1));
+        if (!keyFound) {
+            aadError(ex, 401, "invalid_client", 700027, "Client assertion failed signature validation. [Reason - The key"
+                    + " was not found., Thumbprint of key used by client: '" + sent + "', Please visit the Azure Portal, Graph"
+                    + " Explorer or directly use MS Graph to see configured keys for app Id '" + clientId + "'.]");
+            return false;
+        }
+        boolean signed;
+        try {
+            signed = (JWSAlgorithm.RS256.equals(jwt.getHeader().getAlgorithm()) || JWSAlgorithm.PS256.equals(jwt.getHeader().getAlgorithm()))
+                    && jwt.verify(new com.nimbusds.jose.crypto.RSASSAVerifier((java.security.interfaces.RSAPublicKey) registered.getPublicKey()));
+        } catch (JOSEException | ClassCastException e) {
+            signed = false;
+        }
+        if (!signed) {
+            aadError(ex, 401, "invalid_client", 700027, "Client assertion failed signature validation. [Reason - The"
+                    + " provided signature value did not match the expected signature value., Thumbprint of key used by client: '"
+                    + sent + "']");
+            return false;
+        }
+        if (!clientId.equals(claims.getIssuer()) || !clientId.equals(claims.getSubject())) {
+            aadError(ex, 401, "invalid_client", 700021, "Client assertion application identifier doesn't match"
+                    + " 'client_id' parameter. Review the documentation at https://aka.ms/certCreds.");
+            return false;
+        }
+        String tokenEndpoint = authorityHost() + "/" + tenant + "/oauth2/v2.0/token";
+        if (claims.getAudience() == null || claims.getAudience().stream().noneMatch(tokenEndpoint::equalsIgnoreCase)) {
+            aadError(ex, 401, "invalid_client", 700023, "Client assertion audience claim does not match Realm issuer."
+                    + " Review the documentation at https://aka.ms/certCreds.");
+            return false;
+        }
+        Instant now = Instant.now();
+        Date exp = claims.getExpirationTime();
+        Date nbf = claims.getNotBeforeTime();
+        if (exp == null || exp.toInstant().plusSeconds(ASSERTION_SKEW_SECONDS).isBefore(now)
+                || (nbf != null && nbf.toInstant().minusSeconds(ASSERTION_SKEW_SECONDS).isAfter(now))) {
+            aadError(ex, 401, "invalid_client", 700024, "Client assertion is not within its valid time range. Current"
+                    + " time: " + now + ", assertion valid from " + (nbf == null ? "-" : nbf.toInstant()) + ", expiry time of"
+                    + " assertion " + (exp == null ? "-" : exp.toInstant()) + ". Review the documentation at https://aka.ms/certCreds.");
+            return false;
+        }
+        String jti = claims.getJWTID();
+        if (jti == null || !usedAssertionIds.add(clientId + "|" + jti)) {
+            aadError(ex, 401, "invalid_client", 50013, "Assertion is invalid: its jti " + (jti == null ? "is missing"
+                    : "'" + jti + "' was already used (replay)") + ".");
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean sameThumbprint(String sent, String base64Url) {
+        return sent.replace('+', '-').replace('/', '_').replace("=", "").equals(base64Url);
+    }
+
+    private static String thumbprint(X509Certificate certificate, String digest) {
+        try {
+            return com.nimbusds.jose.util.Base64URL.encode(java.security.MessageDigest.getInstance(digest)
+                    .digest(certificate.getEncoded())).toString();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void aadError(HttpExchange ex, int status, String error, int code, String description) throws IOException {

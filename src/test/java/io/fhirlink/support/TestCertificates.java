@@ -156,6 +156,109 @@ public final class TestCertificates {
         }
     }
 
+    // ---------------------------------------------------------------- client certificates (link credentials)
+
+    /** A fresh RSA key pair of {@code bits} bits (1024 to make a weak one). */
+    public static KeyPair rsaKeys(int bits) {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+            gen.initialize(bits);
+            return gen.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A fresh EC key pair on secp256r1. */
+    public static KeyPair ecKeys() {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            return gen.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A self-signed client certificate as an app registration takes one: valid from {@code notBefore} to {@code notAfter}. */
+    public static X509Certificate clientCertificate(KeyPair keys, String commonName, Instant notBefore, Instant notAfter) {
+        X500Name name = new X500Name("CN=" + commonName + ", O=fhir-link tests");
+        try {
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
+                    BigInteger.valueOf(System.nanoTime()), Date.from(notBefore), Date.from(notAfter), name, keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            String signature = "EC".equals(keys.getPrivate().getAlgorithm()) ? "SHA256withECDSA" : "SHA256withRSA";
+            return new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder(signature).build(keys.getPrivate())));
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A client certificate valid from an hour ago for {@code days} days. */
+    public static X509Certificate clientCertificate(KeyPair keys, String commonName, int days) {
+        Instant now = Instant.now();
+        return clientCertificate(keys, commonName, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(days)));
+    }
+
+    public static String pem(X509Certificate certificate) {
+        try {
+            return pem("CERTIFICATE", certificate.getEncoded());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The key as unencrypted PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), as `openssl req -nodes` writes it. */
+    public static String pem(java.security.PrivateKey key) {
+        return pem("PRIVATE KEY", key.getEncoded());
+    }
+
+    /** The certificate and its key in one PEM, as a user pastes it into clientCertificate. */
+    public static String pemWithKey(X509Certificate certificate, java.security.PrivateKey key) {
+        return pem(certificate) + pem(key);
+    }
+
+    /** The certificate and key as base64 PKCS#12 (a .pfx), protected with {@code password}. */
+    public static String pkcs12Base64(X509Certificate certificate, java.security.PrivateKey key, String password) {
+        try {
+            KeyStore store = emptyKeyStore();
+            store.setKeyEntry("client", key, password.toCharArray(), new Certificate[] {certificate});
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            store.store(out, password.toCharArray());
+            return Base64.getEncoder().encodeToString(out.toByteArray());
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes a PEM (certificate and key) to a temporary file, as an operator mounts FHIRLINK_PLATFORM_CLIENT_CERTIFICATE. */
+    public static Path writeTemporaryPem(String pem) {
+        try {
+            Path file = Files.createTempFile("fhir-link-client", ".pem");
+            Files.writeString(file, pem, StandardCharsets.US_ASCII);
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The SHA-1 thumbprint in upper-case hex, as the Azure portal lists a certificate. */
+    public static String thumbprint(X509Certificate certificate) {
+        try {
+            return java.util.HexFormat.of().withUpperCase()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(certificate.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
+    }
+
     private static KeyStore emptyKeyStore() throws GeneralSecurityException {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
