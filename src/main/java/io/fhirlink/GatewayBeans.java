@@ -48,6 +48,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -89,7 +90,7 @@ public final class GatewayBeans implements CamelConfiguration {
         LinkStatusWriter statusWriter = new LinkStatusWriter(database.dataSource());
         LinkHealth linkHealth = new LinkHealth(clock, statusWriter);
         // links with "credential": "platform" sign in as the platform's own multi-tenant application (if configured)
-        java.util.Optional<PlatformApplication> platform = PlatformApplication.fromSettings(settings, clock);
+        Optional<PlatformApplication> platform = PlatformApplication.fromSettings(settings, clock);
         UpstreamTokens tokens = new UpstreamTokens(settings, tls.sslContext(), linkHealth, clock, platform);
 
         Workers workers = new Workers(vertx);

@@ -1,7 +1,7 @@
 -- Link credentials (issue 14 items 4-5): a link signs in to Azure AD with a client secret (as before), a certificate
 -- (a client assertion signed with its key), or the platform's own multi-tenant application.
 --
--- client_secret keeps holding the sealed material (AES-GCM, io.fhirlink.SecretCipher, re-encrypted by
+-- client_secret keeps holding the sealed material (AES-GCM, io.fhirlink.links.SecretCipher, re-encrypted by
 -- `fhir-link reencrypt-secrets` like before): the secret, the certificate's private key (PKCS#8 PEM), or nothing
 -- (an empty string, sealed) for the platform application, whose credential is the gateway's configuration.
 -- client_certificate is the certificate chain (PEM): public, stored in the clear, shown by subject and thumbprint.

@@ -22,6 +22,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -129,7 +130,7 @@ public final class ClientCertificate {
             throw new Unusable("is not a PKCS#12 file this gateway can read");
         }
         try {
-            for (String alias : java.util.Collections.list(store.aliases())) {
+            for (String alias : Collections.list(store.aliases())) {
                 if (!store.isKeyEntry(alias)) {
                     continue;
                 }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import com.microsoft.aad.msal4j.ClientCredentialParameters;
 import com.microsoft.aad.msal4j.ConfidentialClientApplication;
 import com.microsoft.aad.msal4j.IAuthenticationResult;
@@ -12,9 +13,11 @@ import io.fhirlink.config.Settings;
 import io.fhirlink.failure.AzureAdRefusal;
 import io.fhirlink.links.Link;
 import io.fhirlink.links.LinkScopedCache;
+import java.net.MalformedURLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,7 +25,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
+import org.slf4j.LoggerFactory;
 
 /**
  * Azure AD access tokens for the linked FHIR servers (client-credentials flow, msal4j). msal4j's own cache is
@@ -57,11 +63,11 @@ public final class UpstreamTokens implements LinkScopedCache {
      * Caffeine logs every failed load with its stack trace; a refused token is an expected outcome that the gateway
      * answers and logs itself. Held strongly: java.util.logging forgets unreferenced loggers and their levels.
      */
-    private static final java.util.logging.Logger CAFFEINE_ASYNC_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
+    private static final Logger CAFFEINE_ASYNC_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
 
-    private static java.util.logging.Logger quiet(String name) {
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-        logger.setLevel(java.util.logging.Level.OFF);
+    private static Logger quiet(String name) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(Level.OFF);
         return logger;
     }
 
@@ -82,7 +88,7 @@ public final class UpstreamTokens implements LinkScopedCache {
     private final AtomicLong tokenRequests = new AtomicLong();
     private final AtomicLong tokenFailures = new AtomicLong();
     private final Outcomes outcomes;
-    private final java.util.Optional<PlatformApplication> platform;
+    private final Optional<PlatformApplication> platform;
 
     public UpstreamTokens(Settings settings, SSLContext tls) {
         this(settings, tls, Outcomes.NONE, Clock.systemUTC());
@@ -90,11 +96,11 @@ public final class UpstreamTokens implements LinkScopedCache {
 
     /** {@code clock} decides when a cached token is due for renewal (tests move it instead of waiting). */
     public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes, Clock clock) {
-        this(settings, tls, outcomes, clock, java.util.Optional.empty());
+        this(settings, tls, outcomes, clock, Optional.empty());
     }
 
     public UpstreamTokens(Settings settings, SSLContext tls, Outcomes outcomes, Clock clock,
-            java.util.Optional<PlatformApplication> platform) {
+            Optional<PlatformApplication> platform) {
         this.outcomes = outcomes;
         this.platform = platform;
         this.authorityHost = settings.aadAuthorityHost().toString();
@@ -159,7 +165,7 @@ public final class UpstreamTokens implements LinkScopedCache {
         try {
             observer.run();
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(UpstreamTokens.class).warn("token outcome not recorded: {}", e.toString());
+            LoggerFactory.getLogger(UpstreamTokens.class).warn("token outcome not recorded: {}", e.toString());
         }
     }
 
@@ -243,7 +249,7 @@ public final class UpstreamTokens implements LinkScopedCache {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AzureAdRefusal("interrupted", null, false);
-        } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+        } catch (MalformedURLException | IllegalArgumentException e) {
             tokenFailures.incrementAndGet();
             throw new AzureAdRefusal("invalid_request", "the authority or tenant is not valid: " + e.getMessage(), true);
         } catch (RuntimeException e) {
@@ -260,7 +266,7 @@ public final class UpstreamTokens implements LinkScopedCache {
         return tokenFailures.get();
     }
 
-    public com.github.benmanes.caffeine.cache.stats.CacheStats stats() {
+    public CacheStats stats() {
         return cache.synchronous().stats();
     }
 

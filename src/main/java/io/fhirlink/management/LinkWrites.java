@@ -1,10 +1,12 @@
 package io.fhirlink.management;
 
 import io.fhirlink.auth.Caller;
-import io.fhirlink.failure.GatewayException;
-import io.fhirlink.links.SecretCipher.Sealed;
-import io.fhirlink.links.SecretCipher;
 import io.fhirlink.auth.LinkCredential;
+import io.fhirlink.failure.GatewayException;
+import io.fhirlink.links.SecretCipher;
+import io.fhirlink.links.SecretCipher.Sealed;
+import java.sql.Date;
+import java.util.Locale;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -30,7 +32,7 @@ public final class LinkWrites {
     public void bindOwnedLink(Exchange exchange) {
         Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
         String name = exchange.getMessage().getHeader("name", String.class);
-        exchange.getMessage().setHeader("displayName", name == null ? "" : name.toLowerCase(java.util.Locale.ROOT));
+        exchange.getMessage().setHeader("displayName", name == null ? "" : name.toLowerCase(Locale.ROOT));
         exchange.getMessage().setHeader("organization", caller.organization());
     }
 
@@ -77,7 +79,7 @@ public final class LinkWrites {
         message.setHeader("secretKeyId", secret.keyId());
         message.setHeader("fhirVersion", capability == null ? null : capability.fhirVersion());
         message.setHeader("clientSecretExpiresOn",
-                request.credentialExpiresOn() == null ? null : java.sql.Date.valueOf(request.credentialExpiresOn()));
+                request.credentialExpiresOn() == null ? null : Date.valueOf(request.credentialExpiresOn()));
         message.setHeader("credential", request.credential());
         message.setHeader("clientCertificate", request.certificate() == null ? null : request.certificate().chainPem());
         return message;

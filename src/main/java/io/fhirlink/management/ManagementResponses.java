@@ -4,18 +4,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fhirlink.auth.Caller;
+import io.fhirlink.auth.ClientCertificate;
 import io.fhirlink.config.ExchangeKeys;
 import io.fhirlink.config.PublicBaseUrl;
 import io.fhirlink.failure.GatewayException;
 import io.fhirlink.links.Link;
 import io.fhirlink.links.LinkRows;
-import io.fhirlink.auth.ClientCertificate;
 import io.fhirlink.ops.CredentialExpiry;
 import io.fhirlink.ops.LinkState;
+import java.security.cert.X509Certificate;
+import java.sql.Date;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import javax.security.auth.x500.X500Principal;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -134,9 +139,9 @@ public final class ManagementResponses {
         node.put("credential", link.credential());
         if (link.clientCertificate() != null) {
             // the public certificate only: the key is never even opened for a view
-            java.security.cert.X509Certificate certificate = ClientCertificate.firstCertificate(link.clientCertificate());
+            X509Certificate certificate = ClientCertificate.firstCertificate(link.clientCertificate());
             ObjectNode shown = node.putObject("certificate");
-            shown.put("subject", certificate.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253));
+            shown.put("subject", certificate.getSubjectX500Principal().getName(X500Principal.RFC2253));
             shown.put("thumbprint", ClientCertificate.thumbprint(certificate));
             shown.put("notBefore", certificate.getNotBefore().toInstant().toString());
             shown.put("notAfter", certificate.getNotAfter().toInstant().toString());
@@ -181,17 +186,17 @@ public final class ManagementResponses {
     }
 
     private static String time(Object value) {
-        if (value instanceof java.sql.Timestamp ts) {
+        if (value instanceof Timestamp ts) {
             return ts.toInstant().toString();
         }
-        if (value instanceof java.time.OffsetDateTime odt) {
+        if (value instanceof OffsetDateTime odt) {
             return odt.toInstant().toString();
         }
         return value == null ? null : value.toString();
     }
 
     private static LocalDate date(Object value) {
-        if (value instanceof java.sql.Date date) {
+        if (value instanceof Date date) {
             return date.toLocalDate();
         }
         if (value instanceof LocalDate date) {

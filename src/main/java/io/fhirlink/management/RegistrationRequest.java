@@ -3,6 +3,8 @@ package io.fhirlink.management;
 import io.fhirlink.auth.ClientCertificate;
 import io.fhirlink.auth.LinkCredential;
 import io.fhirlink.auth.PlatformApplication;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
@@ -19,7 +21,7 @@ public record RegistrationRequest(
         String clientId,
         String clientSecret,
         String tenantId,
-        java.time.LocalDate clientSecretExpiresOn,
+        LocalDate clientSecretExpiresOn,
         String credential,
         ClientCertificate certificate) {
 
@@ -28,7 +30,7 @@ public record RegistrationRequest(
 
     /** A request with a client secret (as before certificates and the platform application). */
     public RegistrationRequest(String displayName, String description, String endpoint, String clientId,
-            String clientSecret, String tenantId, java.time.LocalDate clientSecretExpiresOn) {
+            String clientSecret, String tenantId, LocalDate clientSecretExpiresOn) {
         this(displayName, description, endpoint, clientId, clientSecret, tenantId, clientSecretExpiresOn,
                 LinkCredential.SECRET, null);
     }
@@ -49,8 +51,8 @@ public record RegistrationRequest(
     }
 
     /** The secret's end date as sent, or the certificate's notAfter (UTC date): what the expiry warnings read. */
-    public java.time.LocalDate credentialExpiresOn() {
-        return certificate != null ? certificate.notAfter().atZone(java.time.ZoneOffset.UTC).toLocalDate() : clientSecretExpiresOn;
+    public LocalDate credentialExpiresOn() {
+        return certificate != null ? certificate.notAfter().atZone(ZoneOffset.UTC).toLocalDate() : clientSecretExpiresOn;
     }
 
     @Override

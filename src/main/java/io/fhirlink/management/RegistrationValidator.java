@@ -2,12 +2,18 @@ package io.fhirlink.management;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fhirlink.failure.GatewayException.FieldError;
+import io.fhirlink.auth.ClientCertificate;
+import io.fhirlink.auth.LinkCredential;
+import io.fhirlink.auth.PlatformApplication;
 import io.fhirlink.failure.GatewayException;
+import io.fhirlink.failure.GatewayException.FieldError;
 import io.fhirlink.upstream.EndpointPolicy;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -22,9 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import io.fhirlink.auth.ClientCertificate;
-import io.fhirlink.auth.LinkCredential;
-import io.fhirlink.auth.PlatformApplication;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 
@@ -68,7 +71,7 @@ public final class RegistrationValidator {
         // Duplicate keys and anything after the object are refused: "{...}garbage" or "{...}{...}" is read
         // differently by different parsers, and only one reading may count.
         this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.endpointPolicy = endpointPolicy;
     }
 
@@ -92,7 +95,7 @@ public final class RegistrationValidator {
     /** The request body as read by the body reader (a Vert.x buffer), or as bytes. */
     private static byte[] bodyBytes(Exchange exchange) {
         Object body = exchange.getMessage().getBody();
-        return body instanceof io.vertx.core.buffer.Buffer buffer ? buffer.getBytes() : exchange.getMessage().getBody(byte[].class);
+        return body instanceof Buffer buffer ? buffer.getBytes() : exchange.getMessage().getBody(byte[].class);
     }
 
     ObjectNode parse(byte[] bytes) {
@@ -110,7 +113,7 @@ public final class RegistrationValidator {
                     + ", column " + e.getLocation().getColumnNr();
             throw GatewayException.badRequest("The request body is not valid JSON" + where + ": "
                     + e.getOriginalMessage().replaceAll("[\\r\\n\\t]", " ").replaceAll("\\p{Cntrl}", "?"));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw GatewayException.badRequest("The request body could not be read as JSON.");
         }
         if (!(node instanceof ObjectNode object)) {

@@ -8,14 +8,17 @@ import io.fhirlink.auth.PlatformApplication;
 import io.fhirlink.auth.UpstreamTokens;
 import io.fhirlink.auth.UpstreamTokens.AccessToken;
 import io.fhirlink.failure.AzureAdRefusal;
-import io.fhirlink.failure.GatewayException.FieldError;
 import io.fhirlink.failure.GatewayException;
+import io.fhirlink.failure.GatewayException.FieldError;
 import io.fhirlink.failure.UpstreamFailures;
 import io.fhirlink.ops.LinkState;
 import io.fhirlink.proxy.UpstreamRequest;
+import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -67,7 +70,7 @@ public final class ServerProbe {
         JsonNode capability;
         try (InputStream body = exchange.getMessage().getBody(InputStream.class)) {
             capability = body == null ? null : json.readTree(body.readNBytes(MAX_CAPABILITY_BYTES));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             capability = null;
         }
         if (capability == null || !"CapabilityStatement".equals(capability.path("resourceType").asText())) {
@@ -174,10 +177,10 @@ public final class ServerProbe {
         RegistrationRequest request = registration(exchange);
         int status = status(exchange);
         Object body = exchange.getMessage().getBody();
-        if (body instanceof java.io.Closeable closeable) {
+        if (body instanceof Closeable closeable) {
             try {
                 closeable.close();
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // nothing to recover
             }
         }
@@ -225,7 +228,7 @@ public final class ServerProbe {
             String[] segments = path == null ? new String[0] : path.split("/");
             if (segments.length > 2 && segments[1].matches("[A-Za-z0-9.\\-]{1,100}")
                     && !segments[1].equalsIgnoreCase("common") && !segments[1].equalsIgnoreCase("organizations")) {
-                return Optional.of(segments[1].toLowerCase(java.util.Locale.ROOT));
+                return Optional.of(segments[1].toLowerCase(Locale.ROOT));
             }
         } catch (IllegalArgumentException ignored) {
             // not a URL: no tenant advertised

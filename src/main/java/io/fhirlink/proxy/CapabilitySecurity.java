@@ -9,6 +9,7 @@ import io.fhirlink.fhir.FhirRequest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -179,7 +180,7 @@ public final class CapabilitySecurity {
     }
 
     private static List<Element> children(Element parent, String localName) {
-        List<Element> elements = new java.util.ArrayList<>();
+        List<Element> elements = new ArrayList<>();
         for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element e && FHIR_NS.equals(e.getNamespaceURI())
                     && (localName == null || localName.equals(e.getLocalName()))) {

@@ -1,5 +1,6 @@
 package io.fhirlink.proxy;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -139,10 +140,10 @@ final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
             return buffer;
         }
         if (body instanceof byte[] bytes) {
-            return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+            return Buffer.buffer(Unpooled.wrappedBuffer(bytes));
         }
         if (body instanceof ByteBuffer bytes) {
-            return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+            return Buffer.buffer(Unpooled.wrappedBuffer(bytes));
         }
         if (body instanceof String text) {
             return Buffer.buffer(text.getBytes(StandardCharsets.UTF_8));

@@ -5,8 +5,9 @@ import io.fhirlink.failure.PrivateAddressRefused;
 import io.fhirlink.fhir.FhirRequest;
 import io.fhirlink.links.Link;
 import io.fhirlink.upstream.EndpointPolicy;
-import io.fhirlink.upstream.UpstreamClients.Target;
 import io.fhirlink.upstream.UpstreamClients;
+import io.fhirlink.upstream.UpstreamClients.Target;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -127,12 +129,12 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
     }
 
     /** Set by the client itself from the request and its body. */
-    private static final java.util.Set<String> HOP_OR_FRAMING = HeaderPolicy.ignoringCase(
+    private static final Set<String> HOP_OR_FRAMING = HeaderPolicy.ignoringCase(
             "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "upgrade", "expect");
 
     private static Buffer bodyOf(Object body) {
         if (body instanceof byte[] bytes) {
-            return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+            return Buffer.buffer(Unpooled.wrappedBuffer(bytes));
         }
         if (body instanceof Buffer buffer) {
             return buffer;

@@ -15,6 +15,8 @@ import io.vertx.core.net.impl.ConnectionBase;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a caller's connection to the public port must keep to, below the HTTP API. Vert.x's server gives no hook
@@ -34,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class CallerConnections {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CallerConnections.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CallerConnections.class);
 
     private CallerConnections() {
     }
