@@ -16,24 +16,15 @@ public final class LinkRows {
 
     public Link toLink(Map<String, Object> row) {
         String name = (String) row.get("display_name");
-        return new Link(
-                name,
-                (String) row.get("organization_id"),
-                (String) row.get("description"),
-                (String) row.get("fhir_server_endpoint"),
-                (String) row.get("tenant_id"),
-                (String) row.get("client_id"),
-                cipher.open(name, (String) row.get("secret_key_id"), (String) row.get("client_secret")),
-                (String) row.get("fhir_version"),
-                ((Number) row.get("version")).longValue(),
-                time(row.get("created_at")),
-                time(row.get("updated_at")),
-                credential(row),
-                (String) row.get("client_certificate"));
+        return link(row, cipher.open(name, (String) row.get("secret_key_id"), (String) row.get("client_secret")));
     }
 
     /** A link for the management API: everything but the secret, which is not even decrypted. */
     public Link toLinkWithoutSecret(Map<String, Object> row) {
+        return link(row, null);
+    }
+
+    private static Link link(Map<String, Object> row, String secret) {
         return new Link(
                 (String) row.get("display_name"),
                 (String) row.get("organization_id"),
@@ -41,7 +32,7 @@ public final class LinkRows {
                 (String) row.get("fhir_server_endpoint"),
                 (String) row.get("tenant_id"),
                 (String) row.get("client_id"),
-                null,
+                secret,
                 (String) row.get("fhir_version"),
                 ((Number) row.get("version")).longValue(),
                 time(row.get("created_at")),

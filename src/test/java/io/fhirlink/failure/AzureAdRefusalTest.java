@@ -18,7 +18,7 @@ class AzureAdRefusalTest {
             "700016  | no application with this client id exists in the tenant. Check clientId and tenantId.",
             "90002   | the tenant was not found. Check tenantId",
             "500011  | Azure AD does not know the FHIR server as a resource in this tenant",
-            "700024  | the application is disabled or not valid in this tenant.",
+            "700024  | the client assertion is not within its valid time range; check the gateway's clock.",
             "7000112 | the application is disabled or not valid in this tenant."})
     void advice_quotesTheCodeAndSaysWhatToFix(String code, String advice) {
         AzureAdRefusal refusal = new AzureAdRefusal("invalid_client",
