@@ -34,6 +34,7 @@ import io.fhirlink.proxy.CapabilitySecurity;
 import io.fhirlink.proxy.EventLoopHttpEngine;
 import io.fhirlink.proxy.FhirRequestParser;
 import io.fhirlink.proxy.InflightLimits;
+import io.fhirlink.proxy.ProxySteps;
 import io.fhirlink.proxy.RequestBodyReader;
 import io.fhirlink.proxy.UpstreamForwarder;
 import io.fhirlink.proxy.UpstreamRequest;
@@ -154,6 +155,9 @@ public final class GatewayBeans implements CamelConfiguration {
                 database::evictPooledConnections);
         registry.bind("linkChangeListener", linkChanges);
         addService(camel, linkChanges);
+
+        // the proxy route's steps as processors of the beans above (process: {ref: <bean>.<method>})
+        ProxySteps.bind(registry);
     }
 
     /** Started with the context, stopped with it. */

@@ -74,10 +74,22 @@ public final class RequestLog {
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         String linkName = link != null ? link.displayName() : request != null ? request.displayName() : "-";
         TraceContext trace = exchange.getProperty(TraceContext.PROPERTY, TraceContext.class);
-        ACCESS.info("requestId={} traceId={} api={} link={} method={} path={} status={} upstream={} failure={} durationMs={} organization={}",
-                exchange.getProperty(ExchangeKeys.REQUEST_ID), trace == null ? "-" : trace.traceId(), fhir ? "fhir" : "management", fhir ? linkName : "-", method,
-                pathWithoutValues(rawUri), code, upstream == null ? "-" : upstream, failure == null ? "-" : failure,
-                nanos / 1_000_000, caller == null ? "-" : caller.organization());
+        if (ACCESS.isInfoEnabled()) {
+            // one line appended in place: a format string's placeholders would be parsed again on every request
+            StringBuilder line = new StringBuilder(256)
+                    .append("requestId=").append(exchange.getProperty(ExchangeKeys.REQUEST_ID))
+                    .append(" traceId=").append(trace == null ? "-" : trace.traceId())
+                    .append(" api=").append(fhir ? "fhir" : "management")
+                    .append(" link=").append(fhir ? linkName : "-")
+                    .append(" method=").append(method)
+                    .append(" path=").append(pathWithoutValues(rawUri))
+                    .append(" status=").append(code)
+                    .append(" upstream=").append(upstream == null ? "-" : upstream)
+                    .append(" failure=").append(failure == null ? "-" : failure)
+                    .append(" durationMs=").append(nanos / 1_000_000)
+                    .append(" organization=").append(caller == null ? "-" : caller.organization());
+            ACCESS.info(line.toString());
+        }
         if (fhir && link != null) {
             traffic.record(link.displayName(), code, failure, nanos);
             health.exchangeCompleted(link, code, upstream, Boolean.TRUE.equals(exchange.getProperty(ExchangeKeys.TOKEN_SENT, Boolean.class)),

@@ -10,7 +10,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.camel.Exchange;
@@ -37,7 +36,8 @@ final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoopHttpConsumer.class);
     /** Exchange property with the Vert.x context of the caller's request: upstream calls are made on it. */
     static final String REQUEST_CONTEXT = "fhirlink.requestContext";
-    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection", "keep-alive");
+    private static final Set<String> FRAMING = HeaderPolicy.ignoringCase("content-length", "transfer-encoding", "connection",
+            "keep-alive");
 
     EventLoopHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor, List<Handler<RoutingContext>> handlers,
             String routerName) {
@@ -115,7 +115,7 @@ final class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
             String name = header.getKey();
             if (name.regionMatches(true, 0, "Camel", 0, 5) || name.startsWith("org.apache.camel")
-                    || FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
+                    || FRAMING.contains(name)) {
                 continue;
             }
             AnswerHeaders.put(response, name, header.getValue());

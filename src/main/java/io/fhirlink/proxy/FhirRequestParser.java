@@ -41,7 +41,7 @@ public final class FhirRequestParser {
         String name = slash < 0 ? rawPath.substring(1) : rawPath.substring(1, slash);
         String path = slash < 0 ? "" : rawPath.substring(slash + 1);
         refuseEscapes(path);
-        if (rawQuery != null && rawQuery.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (rawQuery != null && hasControlCharacter(rawQuery)) {
             throw GatewayException.badRequest("The query string holds control characters.");
         }
         refuseUnsupported(path);
@@ -63,7 +63,7 @@ public final class FhirRequestParser {
      * their meaning cannot be known.
      */
     static String percentEncodeRawBytes(String rawUri) {
-        if (rawUri.chars().allMatch(c -> c < 0x80)) {
+        if (isAscii(rawUri)) {
             return rawUri; // the usual case: nothing allocated
         }
         byte[] bytes = rawUri.getBytes(StandardCharsets.ISO_8859_1);
@@ -89,6 +89,25 @@ public final class FhirRequestParser {
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasControlCharacter(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * {@link RawPathGuard} refuses such paths before routing; checked again here with the same {@link PathSafety}
      * because the guard is installed on the router only once the routes have started.
@@ -99,17 +118,19 @@ public final class FhirRequestParser {
         }
     }
 
+    /** The path is ASCII here (raw bytes above 0x7F were percent-encoded): compared ignoring case, no copy made. */
     private static void refuseUnsupported(String path) {
-        String lower = path.toLowerCase(Locale.ROOT);
-        if (lower.equals(".well-known/smart-configuration") || lower.startsWith(".well-known/")) {
+        if (path.regionMatches(true, 0, ".well-known/", 0, 12)) {
             throw notSupported("SMART on FHIR configuration is not available through a linked FHIR server; "
                     + "authenticate to the gateway with an Azure AD token instead.");
         }
-        for (String segment : lower.split("/")) {
-            if (segment.startsWith("$export") || segment.startsWith("%24export")) {
+        for (int segment = 0; segment < path.length(); ) {
+            if (path.regionMatches(true, segment, "$export", 0, 7) || path.regionMatches(true, segment, "%24export", 0, 9)) {
                 throw notSupported("$export is not supported through a linked FHIR server; run the export on the "
                         + "Azure FHIR service directly.");
             }
+            int slash = path.indexOf('/', segment);
+            segment = slash < 0 ? path.length() : slash + 1;
         }
     }
 

@@ -1,7 +1,9 @@
 package io.fhirlink.proxy;
 
-import java.util.Locale;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which headers cross the gateway. Requests: an allow-list, so nothing the caller sends reaches the FHIR server
@@ -12,8 +14,8 @@ final class HeaderPolicy {
     private HeaderPolicy() {
     }
 
-    /** Request headers forwarded upstream (lower case). */
-    static final Set<String> FORWARDED_REQUEST_HEADERS = Set.of(
+    /** Request headers forwarded upstream (compared ignoring case, without a lower-cased copy per header). */
+    static final Set<String> FORWARDED_REQUEST_HEADERS = ignoringCase(
             "accept",
             "content-type",
             "if-match",
@@ -34,8 +36,8 @@ final class HeaderPolicy {
     // Accept-Encoding (bodies are rewritten, so they travel uncompressed), and hop-by-hop headers. X-Request-Id is
     // set by UpstreamRequest itself: the access log's id, which is the caller's when it is a valid one.
 
-    /** Response headers never passed back (lower case). */
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+    /** Response headers never passed back (compared ignoring case). */
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = ignoringCase(
             // hop-by-hop (RFC 9110 7.6.1): they describe the upstream connection, not the answer
             "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade",
@@ -52,11 +54,18 @@ final class HeaderPolicy {
             "strict-transport-security");
 
     static boolean forwardUpstream(String name) {
-        return FORWARDED_REQUEST_HEADERS.contains(name.toLowerCase(Locale.ROOT));
+        return FORWARDED_REQUEST_HEADERS.contains(name);
     }
 
     static boolean passBack(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return !DROPPED_RESPONSE_HEADERS.contains(lower) && !lower.startsWith("camel") && !lower.startsWith("org.apache.camel");
+        return !DROPPED_RESPONSE_HEADERS.contains(name) && !name.regionMatches(true, 0, "camel", 0, 5)
+                && !name.regionMatches(true, 0, "org.apache.camel", 0, 16);
+    }
+
+    /** A set of header names that {@code contains} any spelling of ({@code Content-Type}, {@code content-type}). */
+    static Set<String> ignoringCase(String... names) {
+        TreeSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(List.of(names));
+        return Collections.unmodifiableSet(set);
     }
 }

@@ -19,6 +19,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -115,7 +116,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
                 .setIdleTimeout(responseTimeoutMs);
         for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
             String name = header.getKey();
-            if (name.regionMatches(true, 0, "Camel", 0, 5) || HOP_OR_FRAMING.contains(name.toLowerCase())) {
+            if (name.regionMatches(true, 0, "Camel", 0, 5) || HOP_OR_FRAMING.contains(name)) {
                 continue;
             }
             if (header.getValue() instanceof List<?> values) {
@@ -128,7 +129,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
     }
 
     /** Set by the client itself from the request and its body. */
-    private static final Set<String> HOP_OR_FRAMING = Set.of(
+    private static final Set<String> HOP_OR_FRAMING = HeaderPolicy.ignoringCase(
             "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "upgrade", "expect");
 
     private static Buffer bodyOf(Object body) {
@@ -161,10 +162,22 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
     private void receive(HttpClientResponse response, UpstreamCall call, Exchange exchange, AsyncCallback callback) {
         response.pause();
         Message message = exchange.getMessage();
-        message.getHeaders().clear();
-        for (String name : response.headers().names()) {
-            List<String> values = response.headers().getAll(name);
-            message.setHeader(name, values.size() == 1 ? values.get(0) : values);
+        Map<String, Object> headers = message.getHeaders();
+        headers.clear();
+        // one pass over the answer's headers (names() and getAll() would build a set and a list per name); the
+        // message's map ignores case, so a repeated header becomes one entry with its values in order
+        for (Map.Entry<String, String> header : response.headers()) {
+            Object before = headers.putIfAbsent(header.getKey(), header.getValue());
+            if (before instanceof List<?>) {
+                @SuppressWarnings("unchecked")
+                List<String> values = (List<String>) before;
+                values.add(header.getValue());
+            } else if (before != null) {
+                List<String> values = new ArrayList<>(2);
+                values.add((String) before);
+                values.add(header.getValue());
+                headers.put(header.getKey(), values);
+            }
         }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
         message.setBody(null);

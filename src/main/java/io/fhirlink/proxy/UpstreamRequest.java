@@ -75,7 +75,10 @@ public final class UpstreamRequest {
             }
         }
         exchange.setProperty(FORWARDED_HEADERS, forwarded);
-        exchange.setProperty(REQUEST_BODY, message.getBody());
+        if (message.getBody() != null) {
+            // a read has none: one exchange property fewer (past a dozen, the exchange's property map grows)
+            exchange.setProperty(REQUEST_BODY, message.getBody());
+        }
         setHeaders(exchange);
     }
 
@@ -127,8 +130,13 @@ public final class UpstreamRequest {
         Map<String, Object> forwarded = exchange.getProperty(FORWARDED_HEADERS, Map.class);
         message.getHeaders().clear();
         message.getHeaders().putAll(forwarded);
-        Object contentType = forwarded.entrySet().stream()
-                .filter(e -> e.getKey().equalsIgnoreCase("content-type")).map(Map.Entry::getValue).findFirst().orElse(null);
+        Object contentType = null;
+        for (Map.Entry<String, Object> header : forwarded.entrySet()) {
+            if (header.getKey().equalsIgnoreCase("content-type")) {
+                contentType = header.getValue();
+                break;
+            }
+        }
         if (contentType instanceof List<?> values) {
             // a repeated Content-Type is ambiguous; the first one is what most servers would read
             contentType = values.isEmpty() ? null : values.get(0);

@@ -17,6 +17,16 @@ import org.apache.camel.Message;
 public final class UpstreamResponse {
 
     private final PublicBaseUrl publicBaseUrl;
+    /** The rewrite of the last call's link and public base: nearly every call repeats it. */
+    private volatile Rewrite last = new Rewrite("", "", "", "", null);
+
+    /** A link's upstream base, seen through one public base, and its rewrite to the gateway's. */
+    private record Rewrite(String upstreamBase, String publicBase, String displayName, String gatewayBase,
+            UrlRewriter.Pattern pattern) {
+        boolean isFor(String upstream, String base, String name) {
+            return upstreamBase.equals(upstream) && publicBase.equals(base) && displayName.equals(name);
+        }
+    }
 
     public UpstreamResponse(PublicBaseUrl publicBaseUrl) {
         this.publicBaseUrl = publicBaseUrl;
@@ -26,7 +36,8 @@ public final class UpstreamResponse {
         Message message = exchange.getMessage();
         Link link = exchange.getProperty(Link.PROPERTY, Link.class);
         String upstreamBase = link.endpoint();
-        String gatewayBase = publicBaseUrl.of(exchange) + "/" + link.displayName();
+        Rewrite rewrite = rewriteFor(upstreamBase, publicBaseUrl.of(exchange), link.displayName());
+        String gatewayBase = rewrite.gatewayBase();
 
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         // headers the FHIR server names in Connection are hop-by-hop too (RFC 9110 7.6.1)
@@ -57,14 +68,24 @@ public final class UpstreamResponse {
         }
 
         if (isText(message.getHeader(Exchange.CONTENT_TYPE, String.class))) {
-            byte[] from = upstreamBase.getBytes(StandardCharsets.UTF_8);
-            byte[] to = gatewayBase.getBytes(StandardCharsets.UTF_8);
             if (message.getBody() instanceof byte[] whole) {
-                message.setBody(UrlRewriter.rewrite(whole, from, to));
+                message.setBody(rewrite.pattern().rewrite(whole));
             } else if (message.getBody() instanceof StreamedAnswer streamed) {
-                streamed.rewriteWith(new UrlRewriter(from, to));
+                streamed.rewriteWith(rewrite.pattern().streaming());
             }
         }
+    }
+
+    private Rewrite rewriteFor(String upstreamBase, String publicBase, String displayName) {
+        Rewrite known = last;
+        if (known.isFor(upstreamBase, publicBase, displayName)) {
+            return known;
+        }
+        String gatewayBase = publicBase + "/" + displayName;
+        Rewrite made = new Rewrite(upstreamBase, publicBase, displayName, gatewayBase, new UrlRewriter.Pattern(
+                upstreamBase.getBytes(StandardCharsets.UTF_8), gatewayBase.getBytes(StandardCharsets.UTF_8)));
+        last = made;
+        return made;
     }
 
     /** The URL is on the base itself, not on a host or port that merely begins the same ({@code :4446} vs {@code :44460}). */

@@ -24,18 +24,55 @@ public final class UrlRewriter {
     private int pendingLength;
 
     public UrlRewriter(byte[] from, byte[] to) {
+        this(from, to, shifts(checked(from)));
+    }
+
+    private UrlRewriter(byte[] from, byte[] to, int[] shifts) {
+        this.from = from;
+        this.to = to;
+        this.shifts = shifts;
+        this.pending = new byte[from.length];
+    }
+
+    /**
+     * One rewrite (upstream base to gateway base) prepared once: its bytes and scan table are the same for every call
+     * of a link through one public base, so a small answer's rewrite allocates nothing unless it has a match.
+     */
+    public static final class Pattern {
+        private final byte[] from;
+        private final byte[] to;
+        private final int[] shifts;
+
+        public Pattern(byte[] from, byte[] to) {
+            this.from = checked(from);
+            this.to = to;
+            this.shifts = shifts(from);
+        }
+
+        /** {@link UrlRewriter#rewrite(byte[], byte[], byte[])} with this pattern. */
+        public byte[] rewrite(byte[] body) {
+            return UrlRewriter.rewrite(body, from, to, shifts);
+        }
+
+        /** A rewriter for one streamed body. */
+        public UrlRewriter streaming() {
+            return new UrlRewriter(from, to, shifts);
+        }
+    }
+
+    private static byte[] checked(byte[] from) {
         if (from.length == 0) {
             throw new IllegalArgumentException("empty pattern");
         }
-        this.from = from;
-        this.to = to;
-        this.shifts = shifts(from);
-        this.pending = new byte[from.length];
+        return from;
     }
 
     /** The same rewrite for a body already in memory; returns the input itself when nothing matches. */
     public static byte[] rewrite(byte[] body, byte[] from, byte[] to) {
-        int[] shifts = shifts(from);
+        return rewrite(body, from, to, shifts(from));
+    }
+
+    private static byte[] rewrite(byte[] body, byte[] from, byte[] to, int[] shifts) {
         if (indexOf(body, body.length, from, shifts, 0) < 0) {
             return body;
         }
