@@ -116,7 +116,9 @@ class UploadFloodIT {
             System.out.printf("flood: slowest other call %.0f ms; anonymous answers %s; authenticated answers %s%n",
                     slowest / 1e6, summary(anonymous), summary(authenticated));
 
-            assertThat(Duration.ofNanos(slowest)).as("slowest answer to another caller during the flood").isLessThan(Duration.ofSeconds(1));
+            // seconds, not minutes: 342-670 ms on a quiet 2-core machine, 1.39 s on the same machine on a slower day
+            // (everything JIT-heavy at half speed); a starved event loop or a full GC loop takes far longer
+            assertThat(Duration.ofNanos(slowest)).as("slowest answer to another caller during the flood").isLessThan(Duration.ofSeconds(3));
             // refused at once: a 401, or the connection already closed under the client's still-running upload
             assertThat(anonymous).hasSize(32).allSatisfy(l -> assertThat(l).matches("HTTP/1.1 401|io .*"));
             assertThat(authenticated).as("some over the buffered-bytes budget").anySatisfy(l -> assertThat(l).contains(" 503"));
