@@ -51,10 +51,7 @@ public final class ManagementResponses {
     @SuppressWarnings("unchecked")
     public void created(Exchange exchange) throws Exception {
         Map<String, Object> row = exchange.getMessage().getBody(Map.class);
-        Link link = rows.toLinkWithoutSecret(row);
-        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        AUDIT.info("link created name={} organization={} subject={} endpoint={} requestId={}",
-                link.displayName(), caller.organization(), caller.subject(), link.endpoint(), requestId(exchange));
+        Link link = audit("created", exchange, row);
         String base = writeLink(exchange, 201, row);
         exchange.getMessage().setHeader("Location", base + COLLECTION_PATH + "/" + link.displayName());
     }
@@ -72,11 +69,7 @@ public final class ManagementResponses {
     @SuppressWarnings("unchecked")
     public void updated(Exchange exchange) throws Exception {
         Map<String, Object> row = exchange.getMessage().getBody(Map.class);
-        Link link = rows.toLinkWithoutSecret(row);
-        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        AUDIT.info("link updated name={} organization={} subject={} endpoint={} clientId={} version={} requestId={}",
-                link.displayName(), caller.organization(), caller.subject(), link.endpoint(), link.clientId(), link.version(),
-                requestId(exchange));
+        audit("updated", exchange, row);
         writeLink(exchange, 200, row);
     }
 
@@ -209,6 +202,16 @@ public final class ManagementResponses {
     static GatewayException notFound(Exchange exchange) {
         return GatewayException.notFound("No link named '" + exchange.getMessage().getHeader("displayName")
                 + "' exists for your organization.");
+    }
+
+    /** One audit line for a written link: who wrote what, and the request that did it. */
+    private Link audit(String event, Exchange exchange, Map<String, Object> row) {
+        Link link = rows.toLinkWithoutSecret(row);
+        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
+        AUDIT.info("link {} name={} organization={} subject={} endpoint={} clientId={} version={} requestId={}",
+                event, link.displayName(), caller.organization(), caller.subject(), link.endpoint(), link.clientId(),
+                link.version(), requestId(exchange));
+        return link;
     }
 
     /** The request id the access log uses ({@code X-Request-Id} or generated), so audit and access lines join. */
