@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import io.fhirlink.config.Settings;
+import io.fhirlink.support.CallerTokenBuilder;
 import io.fhirlink.support.GatewayHarness;
 import io.fhirlink.support.TestCertificates;
 import java.net.http.HttpResponse;
@@ -152,7 +153,7 @@ class CallerAuthenticationTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private static io.fhirlink.support.AzureAdStandIn.CallerTokenBuilder builder() {
+    private static CallerTokenBuilder builder() {
         return h.aad.callerTokenBuilder(TENANT, "caller-auth-test");
     }
 
