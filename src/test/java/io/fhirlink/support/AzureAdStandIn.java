@@ -34,7 +34,7 @@ public final class AzureAdStandIn implements AutoCloseable {
     private final AadUrls urls;
     private final RSAKey callerKey = RsaSigning.newKey("caller-" + UUID.randomUUID());
     private final AadDirectory directory = new AadDirectory();
-    private final UpstreamTokens upstreamTokens = new UpstreamTokens();
+    private final AccessTokenIssuer accessTokens = new AccessTokenIssuer();
     private final AadTraffic traffic = new AadTraffic();
     private final AadRoutes routes;
 
@@ -42,7 +42,7 @@ public final class AzureAdStandIn implements AutoCloseable {
         server = new LoopbackHttpsServer("aad-stand-in");
         urls = new AadUrls(server.origin());
         ClientCredentialsGrant grant =
-                new ClientCredentialsGrant(directory, new ClientAssertionVerifier(urls), upstreamTokens);
+                new ClientCredentialsGrant(directory, new ClientAssertionVerifier(urls), accessTokens);
         routes = new AadRoutes(grant, new CallerDiscovery(urls, callerKey), new AadResponses(urls), traffic);
         server.serve(routes);
     }
@@ -123,7 +123,7 @@ public final class AzureAdStandIn implements AutoCloseable {
         if (seconds < 1) {
             throw new IllegalArgumentException("lifetime must be positive");
         }
-        upstreamTokens.setLifetimeSeconds(seconds);
+        accessTokens.setLifetimeSeconds(seconds);
     }
 
     /** When false every request answers 503, as during an Azure AD outage. */
@@ -152,7 +152,7 @@ public final class AzureAdStandIn implements AutoCloseable {
 
     /** Public half of the key that signs upstream access tokens (what Azure FHIR trusts). */
     public RSAKey upstreamSigningKey() {
-        return upstreamTokens.publicKey();
+        return accessTokens.publicKey();
     }
 
     /** The issuer Azure AD v1 access tokens carry for a tenant, as Azure FHIR expects them. */

@@ -9,9 +9,9 @@ final class ClientCredentialsGrant {
 
     private final AadDirectory directory;
     private final ClientAssertionVerifier assertions;
-    private final UpstreamTokens tokens;
+    private final AccessTokenIssuer tokens;
 
-    ClientCredentialsGrant(AadDirectory directory, ClientAssertionVerifier assertions, UpstreamTokens tokens) {
+    ClientCredentialsGrant(AadDirectory directory, ClientAssertionVerifier assertions, AccessTokenIssuer tokens) {
         this.directory = directory;
         this.assertions = assertions;
         this.tokens = tokens;

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Mints the Azure AD v1 access tokens apps get for a resource, signed with the key the FHIR stand-ins trust. */
-final class UpstreamTokens {
+final class AccessTokenIssuer {
 
     private final RSAKey signingKey = RsaSigning.newKey("upstream-" + UUID.randomUUID());
     private volatile int lifetimeSeconds = 3599;
