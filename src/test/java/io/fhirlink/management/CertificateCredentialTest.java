@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14 item 4 end to end: a link whose application signs in with a certificate. The gateway requests its tokens
+ * End to end: a link whose application signs in with a certificate. The gateway requests its tokens
  * with a client assertion that the Azure AD stand-in verifies as Azure AD does (x5t#S256 names the registered
  * certificate, the signature, iss/sub, aud, time, jti); the certificate's end date is the link's; a rotated certificate
  * is refused by Azure AD until the link is updated; unusable certificates are refused before Azure AD is asked.

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Issue 14 item 5 end to end: links without a shared secret. The gateway signs in as the platform's own multi-tenant
+ * End to end: links without a shared secret. The gateway signs in as the platform's own multi-tenant
  * application (FHIRLINK_PLATFORM_CLIENT_ID with a certificate file) in the organization's tenant. The Azure AD
  * stand-in knows the platform application in a tenant only after that tenant's administrator consented (AADSTS700016
  * before), and its service principal gets the FHIR Data Writer role per tenant (403 from the FHIR server before).
