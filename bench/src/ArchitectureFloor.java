@@ -67,7 +67,9 @@ public final class ArchitectureFloor {
                 .setDefaultHost(upstream.getHost())
                 .setDefaultPort(upstream.getPort())
                 .setKeepAlive(true);
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()));
+        // the gateway's transport (epoll where it loads), for the plain Vert.x servers and Camel's platform-http alike
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
+                .setPreferNativeTransport(true));
         startPlainVertx(vertx, vertx.createHttpClient(upstreamOptions, new PoolOptions().setHttp1MaxSize(200)), vertxPort, patient);
 
         Settings settings = Settings.fromEnvironment();
@@ -86,6 +88,7 @@ public final class ArchitectureFloor {
         p.put("camel.component.https.client-connection-manager", "#bean:upstreamConnections");
         p.put("camel.component.https.content-compression-disabled", "true");
         camel.setOverrideProperties(p);
+        camel.bind("vertx", vertx);
         camel.bind("upstreamHttpClient", new UpstreamHttpClient());
         // fhir-link's public server (every event loop) and its proxy engine
         camel.bind("gatewayHttpServers", new GatewayHttpServers(settings));

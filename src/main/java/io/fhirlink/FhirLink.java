@@ -63,6 +63,8 @@ public final class FhirLink implements AutoCloseable {
             throw e;
         }
         Vertx vertx = Vertx.vertx(GatewayBeans.vertxOptions(settings));
+        LoggerFactory.getLogger(FhirLink.class).info("Vert.x transport: {}",
+                vertx.isNativeTransportEnabled() ? "native (epoll)" : "Java NIO (" + vertx.unavailableNativeTransportCause() + ")");
         try {
             Main main = new Main();
             main.setDefaultPropertyPlaceholderLocation("classpath:application.properties"

@@ -43,6 +43,7 @@ public final class CallerAuthenticator {
      */
     private final Cache<String, Verified> verified = Caffeine.newBuilder()
             .maximumSize(10_000)
+            .executor(Runnable::run) // upkeep on the reading thread, not a common-pool thread woken for it
             .expireAfterWrite(Duration.ofMinutes(5))
             .build();
 

@@ -110,6 +110,9 @@ public final class UpstreamTokens implements LinkScopedCache {
         this.readTimeoutMs = Math.min(settings.upstreamResponseTimeoutMs(), 30_000);
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
+                // the cache's upkeep runs on the reading thread: handing it to the common pool woke a thread per
+                // few dozen reads (token requests run on their own threads, below)
+                .executor(Runnable::run)
                 .ticker(ticker(clock))
                 .expireAfter(new Expiry<String, AccessToken>() {
                     @Override

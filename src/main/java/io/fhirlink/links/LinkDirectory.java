@@ -44,6 +44,8 @@ public final class LinkDirectory {
         this.dependent = dependent;
         this.links = Caffeine.newBuilder()
                 .maximumSize(100_000)
+                // upkeep on the reading thread, not the common pool; loads go to offEventLoop (below)
+                .executor(Runnable::run)
                 .expireAfter(new Expiry<String, Optional<Link>>() {
                     @Override
                     public long expireAfterCreate(String name, Optional<Link> link, long now) {
