@@ -1,9 +1,8 @@
 package io.fhirlink.proxy;
 
+import io.fhirlink.config.CaseInsensitiveHeaders;
 import java.util.Collections;
-import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Which headers cross the gateway. Requests: an allow-list, so nothing the caller sends reaches the FHIR server
@@ -64,8 +63,11 @@ final class HeaderPolicy {
 
     /** A set of header names that {@code contains} any spelling of ({@code Content-Type}, {@code content-type}). */
     static Set<String> ignoringCase(String... names) {
-        TreeSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        set.addAll(List.of(names));
-        return Collections.unmodifiableSet(set);
+        // the names of a headers map: one hashed look-up per header, where a sorted set compared names char by char
+        CaseInsensitiveHeaders set = new CaseInsensitiveHeaders();
+        for (String name : names) {
+            set.put(name, Boolean.TRUE);
+        }
+        return Collections.unmodifiableSet(set.keySet());
     }
 }
