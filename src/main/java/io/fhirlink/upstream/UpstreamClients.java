@@ -16,8 +16,10 @@ import javax.net.ssl.X509TrustManager;
  * timeout, bounded pool and wait queue, keep-alive, no compression (bodies are rewritten) and no redirects (set per
  * request). One client per link: Vert.x pools connections by host and port, so a shared client would let one
  * organization's call ride a connection another organization's call left, and a server that answers twice would
- * hand one organization's answer to the other's next call. A link registered again under the same name gets a new
- * client; the old one is closed once its calls had time to end.
+ * hand one organization's answer to the other's next call. And one per event loop: a client's pool hands out any
+ * idle connection, and one opened by another event loop would carry every write and every answer of the call
+ * across threads (a task queued each way). A link registered again under the same name gets new clients; the old
+ * ones are closed once their calls had time to end.
  */
 public final class UpstreamClients {
 
@@ -27,7 +29,8 @@ public final class UpstreamClients {
     public record Target(HttpClient client, String host, int port, boolean ssl, String basePath) {
     }
 
-    private record Entry(String linkKey, Target target) {
+    /** A link's clients, one for each thread that calls it (the event loops: {@code forward} runs on the caller's). */
+    private record Entry(String linkKey, ConcurrentMap<Thread, Target> byThread) {
     }
 
     private final Vertx vertx;
@@ -55,18 +58,26 @@ public final class UpstreamClients {
     public Target targetFor(Link link) {
         String key = link.endpoint() + "@" + (link.createdAt() == null ? 0 : link.createdAt().toInstant().toEpochMilli());
         Entry entry = byName.get(link.displayName());
-        if (entry != null && entry.linkKey().equals(key)) {
-            return entry.target();
+        if (entry == null || !entry.linkKey().equals(key)) {
+            entry = byName.compute(link.displayName(), (name, current) -> {
+                if (current != null && current.linkKey().equals(key)) {
+                    return current;
+                }
+                if (current != null) {
+                    current.byThread().values().forEach(old -> retire(old.client()));
+                }
+                return new Entry(key, new ConcurrentHashMap<>());
+            });
         }
-        return byName.compute(link.displayName(), (name, current) -> {
-            if (current != null && current.linkKey().equals(key)) {
-                return current;
+        Thread thread = Thread.currentThread();
+        Target target = entry.byThread().get(thread);
+        if (target == null) {
+            target = entry.byThread().computeIfAbsent(thread, t -> target(link));
+            if (byName.get(link.displayName()) != entry) {
+                retire(target.client()); // the link changed meanwhile and its old clients were retired: this one too
             }
-            if (current != null) {
-                retire(current.target().client());
-            }
-            return new Entry(key, target(link));
-        }).target();
+        }
+        return target;
     }
 
     private Target target(Link link) {
