@@ -20,6 +20,7 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -142,6 +143,39 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
         return body instanceof String text ? Buffer.buffer(text) : null;
     }
 
+    /**
+     * A body of known length, copied once into an array of that size as its pieces arrive ({@code body()} would grow
+     * a buffer piece by piece and copy it out once more). A HEAD answer declares a length and has no body.
+     */
+    private static void readWhole(HttpClientResponse response, int declared, UpstreamCall call, Exchange exchange,
+            AsyncCallback callback) {
+        byte[] whole = new byte[declared];
+        int[] filled = {0};
+        boolean[] finished = {false};
+        response.handler(chunk -> {
+            int n = Math.min(chunk.length(), whole.length - filled[0]);
+            chunk.getBytes(0, n, whole, filled[0]);
+            filled[0] += n;
+        });
+        response.endHandler(v -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                call.done();
+                exchange.getMessage().setBody(filled[0] == whole.length ? whole : Arrays.copyOf(whole, filled[0]));
+                callback.done(false);
+            }
+        });
+        response.exceptionHandler(e -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                call.done();
+                exchange.setException(call.failure(e));
+                callback.done(false);
+            }
+        });
+        response.resume();
+    }
+
     /** Null when the peer may be reached, else the refusal (the connection is dropped unused). */
     private Future<Void> refuseNonPublicPeer(HttpClientRequest request, Target target) {
         if (allowPrivateAddresses) {
@@ -185,16 +219,7 @@ public final class UpstreamForwarder extends AsyncProcessorSupport {
                 ? CAPABILITY_BODY_BYTES : SMALL_BODY_BYTES;
         long declared = RequestBodyReader.declaredLength(response.getHeader("Content-Length"));
         if (declared >= 0 && declared <= wholeUpTo) {
-            response.body().onComplete(read -> {
-                call.done();
-                if (read.failed()) {
-                    exchange.setException(call.failure(read.cause()));
-                } else {
-                    message.setBody(read.result().getBytes());
-                }
-                callback.done(false);
-            });
-            response.resume(); // body() collects; it does not start the flow
+            readWhole(response, (int) declared, call, exchange, callback);
             return;
         }
         // unknown or large: read up to the threshold, then decide between a whole body and a stream

@@ -2,7 +2,6 @@ package io.fhirlink.proxy;
 
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
@@ -73,12 +72,39 @@ public final class UrlRewriter {
     }
 
     private static byte[] rewrite(byte[] body, byte[] from, byte[] to, int[] shifts) {
-        if (indexOf(body, body.length, from, shifts, 0) < 0) {
+        // one scan for the matches, then one copy into an array of the final size
+        int[] matches = null;
+        int count = 0;
+        int match = indexOf(body, body.length, from, shifts, 0);
+        while (match >= 0) {
+            int after = match + from.length;
+            if (after < body.length && continuesHost(body[after])) {
+                match = indexOf(body, body.length, from, shifts, match + 1);
+                continue;
+            }
+            if (matches == null) {
+                matches = new int[64];
+            } else if (count == matches.length) {
+                matches = Arrays.copyOf(matches, count * 2);
+            }
+            matches[count++] = match;
+            match = indexOf(body, body.length, from, shifts, after);
+        }
+        if (count == 0) {
             return body;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + Math.max(0, 16 * (to.length - from.length)));
-        rewriteDecided(body, body.length, from, to, shifts, true, out::write);
-        return out.toByteArray();
+        byte[] out = new byte[body.length + count * (to.length - from.length)];
+        int read = 0;
+        int written = 0;
+        for (int i = 0; i < count; i++) {
+            int run = matches[i] - read;
+            System.arraycopy(body, read, out, written, run);
+            System.arraycopy(to, 0, out, written + run, to.length);
+            written += run + to.length;
+            read = matches[i] + from.length;
+        }
+        System.arraycopy(body, read, out, written, body.length - read);
+        return out;
     }
 
     /** The rewritten bytes of the next chunk that are decided; the rest waits for the next chunk or the end. */
