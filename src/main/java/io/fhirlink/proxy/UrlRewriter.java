@@ -72,39 +72,9 @@ public final class UrlRewriter {
     }
 
     private static byte[] rewrite(byte[] body, byte[] from, byte[] to, int[] shifts) {
-        // one scan for the matches, then one copy into an array of the final size
-        int[] matches = null;
-        int count = 0;
-        int match = indexOf(body, body.length, from, shifts, 0);
-        while (match >= 0) {
-            int after = match + from.length;
-            if (after < body.length && continuesHost(body[after])) {
-                match = indexOf(body, body.length, from, shifts, match + 1);
-                continue;
-            }
-            if (matches == null) {
-                matches = new int[64];
-            } else if (count == matches.length) {
-                matches = Arrays.copyOf(matches, count * 2);
-            }
-            matches[count++] = match;
-            match = indexOf(body, body.length, from, shifts, after);
-        }
-        if (count == 0) {
-            return body;
-        }
-        byte[] out = new byte[body.length + count * (to.length - from.length)];
-        int read = 0;
-        int written = 0;
-        for (int i = 0; i < count; i++) {
-            int run = matches[i] - read;
-            System.arraycopy(body, read, out, written, run);
-            System.arraycopy(to, 0, out, written + run, to.length);
-            written += run + to.length;
-            read = matches[i] + from.length;
-        }
-        System.arraycopy(body, read, out, written, body.length - read);
-        return out;
+        Matches matches = new Matches();
+        matches.scan(body, body.length, from, shifts, true);
+        return matches.count == 0 ? body : matches.rewritten(body, body.length, from, to);
     }
 
     /** The rewritten bytes of the next chunk that are decided; the rest waits for the next chunk or the end. */
@@ -125,53 +95,66 @@ public final class UrlRewriter {
     }
 
     private Buffer decide(byte[] bytes, boolean atEnd) {
-        int length = bytes.length;
-        Buffer out;
-        int undecided;
-        if (indexOf(bytes, length, from, shifts, 0) < 0) {
-            // the common case: no URL here; hand the bytes on as they are, minus a pattern prefix at the end
-            undecided = atEnd ? length : prefixAtEnd(bytes, length, from, 0);
-            out = Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, undecided));
-        } else {
-            out = Buffer.buffer(length + 64);
-            undecided = rewriteDecided(bytes, length, from, to, shifts, atEnd, out::appendBytes);
-        }
-        pendingLength = length - undecided;
+        Matches matches = new Matches();
+        int undecided = matches.scan(bytes, bytes.length, from, shifts, atEnd);
+        // the common case in a large search: no URL in this chunk, its bytes go on as they are
+        Buffer out = Buffer.buffer(Unpooled.wrappedBuffer(
+                matches.count == 0 ? bytes : matches.rewritten(bytes, undecided, from, to), 0,
+                undecided + matches.count * (to.length - from.length)));
+        pendingLength = bytes.length - undecided;
         System.arraycopy(bytes, undecided, pending, 0, pendingLength);
         return out;
     }
 
-    /** Where rewritten bytes go. */
-    private interface Output {
-        void write(byte[] bytes, int offset, int length);
-    }
+    /** Where the pattern occurs in a stretch of bytes, as far as that is decided. */
+    private static final class Matches {
+        private int[] at;
+        private int count;
 
-    /**
-     * Writes {@code bytes[0, length)} to {@code out} with every match replaced, as far as it is decided, and returns
-     * where the undecided rest begins ({@code length} if none): a whole match whose next byte has not arrived, or a
-     * prefix of the pattern at the end. At the end of the body everything is decided.
-     */
-    private static int rewriteDecided(byte[] bytes, int length, byte[] from, byte[] to, int[] shifts, boolean atEnd,
-            Output out) {
-        int copied = 0;
-        int match = indexOf(bytes, length, from, shifts, 0);
-        while (match >= 0) {
-            int after = match + from.length;
-            if (after == length && !atEnd) {
-                break; // the next byte decides whether the host name goes on
+        /**
+         * Finds the matches in {@code bytes[0, length)} and returns where the undecided rest begins ({@code length}
+         * if none): a whole match whose next byte has not arrived, or a prefix of the pattern at the end. At the end
+         * of the body everything is decided.
+         */
+        int scan(byte[] bytes, int length, byte[] from, int[] shifts, boolean atEnd) {
+            int decidedTo = 0;
+            int match = indexOf(bytes, length, from, shifts, 0);
+            while (match >= 0) {
+                int after = match + from.length;
+                if (after == length && !atEnd) {
+                    return match; // the next byte decides whether the host name goes on
+                }
+                if (after < length && continuesHost(bytes[after])) {
+                    match = indexOf(bytes, length, from, shifts, match + 1);
+                    continue;
+                }
+                if (at == null) {
+                    at = new int[64];
+                } else if (count == at.length) {
+                    at = Arrays.copyOf(at, count * 2);
+                }
+                at[count++] = match;
+                decidedTo = after;
+                match = indexOf(bytes, length, from, shifts, after);
             }
-            if (after < length && continuesHost(bytes[after])) {
-                match = indexOf(bytes, length, from, shifts, match + 1);
-                continue;
-            }
-            out.write(bytes, copied, match - copied);
-            out.write(to, 0, to.length);
-            copied = after;
-            match = indexOf(bytes, length, from, shifts, after);
+            return atEnd ? length : prefixAtEnd(bytes, length, from, decidedTo);
         }
-        int undecided = match >= 0 ? match : atEnd ? length : prefixAtEnd(bytes, length, from, copied);
-        out.write(bytes, copied, undecided - copied);
-        return undecided;
+
+        /** {@code bytes[0, upTo)} with every match replaced, in one array of the final size. */
+        byte[] rewritten(byte[] bytes, int upTo, byte[] from, byte[] to) {
+            byte[] out = new byte[upTo + count * (to.length - from.length)];
+            int read = 0;
+            int written = 0;
+            for (int i = 0; i < count; i++) {
+                int run = at[i] - read;
+                System.arraycopy(bytes, read, out, written, run);
+                System.arraycopy(to, 0, out, written + run, to.length);
+                written += run + to.length;
+                read = at[i] + from.length;
+            }
+            System.arraycopy(bytes, read, out, written, upTo - read);
+            return out;
+        }
     }
 
     /** For each byte value: how far the scan may move when that byte is under the pattern's last position. */

@@ -7,7 +7,6 @@ import io.fhirlink.support.AzureFhirStandIn;
 import io.fhirlink.support.StandInVariables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,10 +197,6 @@ public final class Sandbox implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.fhirlink.support.GatewayHarness.freePort();
     }
 }
