@@ -1,5 +1,6 @@
 package io.fhirlink.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.util.Arrays;
@@ -73,35 +74,43 @@ public final class UrlRewriter {
 
     private static byte[] rewrite(byte[] body, byte[] from, byte[] to, int[] shifts) {
         Matches matches = new Matches();
-        matches.scan(body, body.length, from, shifts, true);
-        return matches.count == 0 ? body : matches.rewritten(body, body.length, from, to);
+        matches.scan(body, 0, body.length, from, shifts, true);
+        return matches.count == 0 ? body : matches.rewritten(body, 0, body.length, from, to);
     }
 
     /** The rewritten bytes of the next chunk that are decided; the rest waits for the next chunk or the end. */
     public Buffer next(Buffer chunk) {
-        byte[] bytes;
         if (pendingLength == 0) {
-            bytes = chunk.getBytes();
-        } else {
-            bytes = Arrays.copyOf(pending, pendingLength + chunk.length());
-            chunk.getBytes(bytes, pendingLength);
+            ByteBuf bytes = chunk.getByteBuf();
+            if (bytes.hasArray()) {
+                // scanned where it lies: a chunk without a URL goes on as it came, not copied
+                int begin = bytes.arrayOffset() + bytes.readerIndex();
+                return decide(chunk, bytes.array(), begin, begin + bytes.readableBytes(), false);
+            }
         }
-        return decide(bytes, false);
+        byte[] bytes = Arrays.copyOf(pending, pendingLength + chunk.length());
+        chunk.getBytes(bytes, pendingLength);
+        return decide(null, bytes, 0, bytes.length, false);
     }
 
     /** Whatever is still held back, decided now that the body is complete. */
     public Buffer end() {
-        return decide(Arrays.copyOf(pending, pendingLength), true);
+        return decide(null, Arrays.copyOf(pending, pendingLength), 0, pendingLength, true);
     }
 
-    private Buffer decide(byte[] bytes, boolean atEnd) {
+    /** Decides {@code bytes[begin, end)}; {@code chunk}, when not null, is those bytes as a buffer to pass on as is. */
+    private Buffer decide(Buffer chunk, byte[] bytes, int begin, int end, boolean atEnd) {
         Matches matches = new Matches();
-        int undecided = matches.scan(bytes, bytes.length, from, shifts, atEnd);
-        // the common case in a large search: no URL in this chunk, its bytes go on as they are
-        Buffer out = Buffer.buffer(Unpooled.wrappedBuffer(
-                matches.count == 0 ? bytes : matches.rewritten(bytes, undecided, from, to), 0,
-                undecided + matches.count * (to.length - from.length)));
-        pendingLength = bytes.length - undecided;
+        int undecided = matches.scan(bytes, begin, end, from, shifts, atEnd);
+        Buffer out;
+        if (matches.count > 0) {
+            out = Buffer.buffer(Unpooled.wrappedBuffer(matches.rewritten(bytes, begin, undecided, from, to)));
+        } else if (chunk != null) {
+            out = undecided == end ? chunk : chunk.slice(0, undecided - begin);
+        } else {
+            out = Buffer.buffer(Unpooled.wrappedBuffer(bytes, begin, undecided - begin));
+        }
+        pendingLength = end - undecided;
         System.arraycopy(bytes, undecided, pending, 0, pendingLength);
         return out;
     }
@@ -112,20 +121,20 @@ public final class UrlRewriter {
         private int count;
 
         /**
-         * Finds the matches in {@code bytes[0, length)} and returns where the undecided rest begins ({@code length}
-         * if none): a whole match whose next byte has not arrived, or a prefix of the pattern at the end. At the end
-         * of the body everything is decided.
+         * Finds the matches in {@code bytes[begin, end)} and returns where the undecided rest begins ({@code end} if
+         * none): a whole match whose next byte has not arrived, or a prefix of the pattern at the end. At the end of
+         * the body everything is decided.
          */
-        int scan(byte[] bytes, int length, byte[] from, int[] shifts, boolean atEnd) {
-            int decidedTo = 0;
-            int match = indexOf(bytes, length, from, shifts, 0);
+        int scan(byte[] bytes, int begin, int end, byte[] from, int[] shifts, boolean atEnd) {
+            int decidedTo = begin;
+            int match = indexOf(bytes, end, from, shifts, begin);
             while (match >= 0) {
                 int after = match + from.length;
-                if (after == length && !atEnd) {
+                if (after == end && !atEnd) {
                     return match; // the next byte decides whether the host name goes on
                 }
-                if (after < length && continuesHost(bytes[after])) {
-                    match = indexOf(bytes, length, from, shifts, match + 1);
+                if (after < end && continuesHost(bytes[after])) {
+                    match = indexOf(bytes, end, from, shifts, match + 1);
                     continue;
                 }
                 if (at == null) {
@@ -135,15 +144,15 @@ public final class UrlRewriter {
                 }
                 at[count++] = match;
                 decidedTo = after;
-                match = indexOf(bytes, length, from, shifts, after);
+                match = indexOf(bytes, end, from, shifts, after);
             }
-            return atEnd ? length : prefixAtEnd(bytes, length, from, decidedTo);
+            return atEnd ? end : prefixAtEnd(bytes, end, from, decidedTo);
         }
 
-        /** {@code bytes[0, upTo)} with every match replaced, in one array of the final size. */
-        byte[] rewritten(byte[] bytes, int upTo, byte[] from, byte[] to) {
-            byte[] out = new byte[upTo + count * (to.length - from.length)];
-            int read = 0;
+        /** {@code bytes[begin, upTo)} with every match replaced, in one array of the final size. */
+        byte[] rewritten(byte[] bytes, int begin, int upTo, byte[] from, byte[] to) {
+            byte[] out = new byte[upTo - begin + count * (to.length - from.length)];
+            int read = begin;
             int written = 0;
             for (int i = 0; i < count; i++) {
                 int run = at[i] - read;

@@ -2,6 +2,7 @@ package io.fhirlink.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -94,15 +95,26 @@ class UrlRewriterTest {
         assertThat(rewrite(body, 5)).isEqualTo(body);
     }
 
-    /** Feeds the body in chunks of {@code chunkSize} bytes, as a streamed answer arrives. */
+    /**
+     * Feeds the body in chunks of {@code chunkSize} bytes, as a streamed answer arrives, in turn as a buffer of its
+     * own, as a slice of a larger one (the rewriter scans a heap buffer where it lies) and in direct memory.
+     */
     private static String rewrite(String body, int chunkSize) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        Buffer whole = Buffer.buffer(bytes);
         UrlRewriter rewriter = new UrlRewriter(FROM.getBytes(StandardCharsets.UTF_8), TO.getBytes(StandardCharsets.UTF_8));
         Buffer out = Buffer.buffer();
-        for (int at = 0; at < bytes.length; at += chunkSize) {
-            out.appendBuffer(rewriter.next(Buffer.buffer(Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + chunkSize)))));
+        for (int at = 0, n = 0; at < bytes.length; at += chunkSize, n++) {
+            int end = Math.min(bytes.length, at + chunkSize);
+            Buffer chunk = switch (n % 3) {
+                case 0 -> Buffer.buffer(Arrays.copyOfRange(bytes, at, end));
+                case 1 -> whole.slice(at, end);
+                default -> Buffer.buffer(Unpooled.directBuffer(end - at).writeBytes(bytes, at, end - at));
+            };
+            out.appendBuffer(rewriter.next(chunk));
         }
         out.appendBuffer(rewriter.end());
+        assertThat(whole.getBytes()).as("the caller's bytes, passed on, are not changed").isEqualTo(bytes);
         return out.toString(StandardCharsets.UTF_8);
     }
 }
